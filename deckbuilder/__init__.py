@@ -1,0 +1,5 @@
+"""deckbuilder: turn a notes archive of screenshots into talk decks."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

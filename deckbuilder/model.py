@@ -1,0 +1,211 @@
+"""The values the stages hand each other: frozen, format-independent, no behaviour.
+
+Data flow: vault notes -> Entry; talk YAML -> Talk; select -> Pick; layout -> Deck of
+Slides of Items in canvas pixels (1280x720, or 960x720 for 4:3; 1 px = 9,525 EMU).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+# ---------------------------------------------------------------- vault entries
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """One image embed as written in a note, and the file it resolves to."""
+
+    target: str                # the link as written, less #subpath and |display
+    path: str | None           # vault-relative with '/', None when missing or remote
+    width: int | None = None   # the size written in the embed, never the file's pixels
+    height: int | None = None
+    alt: str | None = None
+
+    @property
+    def remote(self) -> bool:
+        return self.target.startswith(("http://", "https://"))
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a screenshot came from: plain text (may be empty) and an optional URL."""
+
+    text: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One screenshot unit of a note: its images (one line), caption, source and notes."""
+
+    id: str
+    note: str                  # vault-relative path of the note, with '/'
+    line: int                  # 1-based line of the embed line
+    date: date | datetime | None
+    tags: tuple[str, ...]      # lower case, without '#'
+    images: tuple[ImageRef, ...]
+    caption: str               # Markdown as written
+    caption_text: str          # plain text
+    source: Source | None
+    notes: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the entry as `entries --json` prints it."""
+        return {
+            "id": self.id,
+            "note": self.note,
+            "line": self.line,
+            "date": self.date.isoformat() if self.date else None,
+            "tags": list(self.tags),
+            "images": [
+                {"target": i.target, "path": i.path, "width": i.width,
+                 "height": i.height, "alt": i.alt}
+                for i in self.images
+            ],
+            "caption": self.caption,
+            "caption_text": self.caption_text,
+            "source": ({"text": self.source.text, "url": self.source.url}
+                       if self.source else None),
+            "notes": self.notes,
+        }
+
+
+@dataclass(frozen=True)
+class Vault:
+    """A read vault: its root folder and every entry in note order."""
+
+    root: Path
+    entries: tuple[Entry, ...]
+
+    def file(self, image: ImageRef) -> Path | None:
+        """Return the absolute path of an image, or None when it is missing or remote."""
+        return self.root / image.path if image.path else None
+
+
+# ---------------------------------------------------------------- talk spec
+
+
+@dataclass(frozen=True)
+class SlideSpec:
+    """One item of the spec's `slides:` list, as written, with the line it is on."""
+
+    kind: str                  # title | section | select | image | text | credits | closing
+    line: int
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Talk:
+    """A loaded, validated talk spec."""
+
+    path: Path                 # the spec file
+    title: str
+    vault: Path                # absolute
+    subtitle: str = ""
+    author: str = ""
+    event: str = ""
+    date: date | None = None
+    notes: tuple[str, ...] = ()        # vault-relative globs limiting which notes are read
+    theme: str = "default"
+    aspect: str = "16:9"               # or "4:3"
+    slides: tuple[SlideSpec, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """The spec's file name without extension: the output's base name."""
+        return self.path.stem
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One slide-to-be after selection: what the spec asked for, with entries resolved."""
+
+    kind: str                  # title | section | entry | text | credits | closing
+    line: int                  # the spec line that made it
+    entry: Entry | None = None  # for kind == "entry", with the spec's overrides applied
+    text: str = ""             # section title, or Markdown of a text slide
+
+
+# ---------------------------------------------------------------- planned deck
+
+CANVAS = {"16:9": (1280, 720), "4:3": (960, 720)}
+EMU_PER_PX = 9525
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle on the canvas, in pixels."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+
+    @property
+    def right(self) -> float:
+        return self.x + self.w
+
+    @property
+    def bottom(self) -> float:
+        return self.y + self.h
+
+
+@dataclass(frozen=True)
+class TextStyle:
+    """How a text item is drawn; sizes in canvas pixels (pt = px * 0.75)."""
+
+    font: str                  # family name as renderers should request it
+    size: float
+    color: str = "#000000"
+    bold: bool = False
+    italic: bool = False
+    align: str = "left"        # left | center | right
+    valign: str = "top"        # top | middle | bottom
+    line_height: float = 1.2   # multiple of the font size
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing drawn on a slide at a fixed box."""
+
+    kind: str                  # image | text | rect
+    box: Box
+    role: str = ""             # picture, caption, title, subtitle, footer, slide-number, body, ...
+    text: str = ""             # Markdown (inline for captions/titles, block for body text)
+    style: TextStyle | None = None
+    image: Path | None = None  # the normalised image file, for kind == "image"
+    alt: str = ""              # alt text of an image (never a file name or path)
+    link: str | None = None    # click-through URL (http, https or mailto only)
+    fill: str | None = None    # background colour of a rect
+    placeholder: bool = False  # an image that is missing, drawn as a marked placeholder
+
+
+@dataclass(frozen=True)
+class Slide:
+    """One planned slide: its items in drawing order and its speaker notes."""
+
+    kind: str                  # title | section | image | multi-image | text | credits | closing
+    items: tuple[Item, ...]
+    notes: str = ""
+    background: str | None = None
+    line: int | None = None    # the spec line that made it
+    title: str = ""            # a short plain title, for outlines and PDF bookmarks
+
+
+@dataclass(frozen=True)
+class Deck:
+    """The whole planned deck, ready for any renderer."""
+
+    title: str
+    width: int
+    height: int
+    slides: tuple[Slide, ...]
+    subtitle: str = ""
+    author: str = ""
+    event: str = ""
+    date: date | None = None
+    theme: str = "default"
+    background: str = "#FFFFFF"

@@ -1,0 +1,38 @@
+"""Shared fixtures: the ../shared test data and external tools (skip or fail)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+
+def _missing(reason: str) -> None:
+    # CI installs every tool and sets DECKBUILDER_REQUIRE_TOOLS, so there a missing
+    # tool is a failure, never a silent skip.
+    if os.environ.get("DECKBUILDER_REQUIRE_TOOLS"):
+        pytest.fail(f"{reason} (DECKBUILDER_REQUIRE_TOOLS is set)")
+    pytest.skip(reason)
+
+
+def require_tool(*names: str) -> str:
+    """Return the path of the first of `names` on PATH, or skip (fail in CI)."""
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return found
+    _missing(f"{' or '.join(names)} not installed")
+    raise AssertionError  # unreachable
+
+
+@pytest.fixture
+def shared() -> Path:
+    """The ../shared folder with the seed and corpus vaults; skip where it is absent."""
+    if not (SHARED / "seed" / "vault").is_dir():
+        pytest.skip("../shared (seed and corpus vaults) is not beside this checkout")
+    return SHARED
