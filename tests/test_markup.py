@@ -1,0 +1,54 @@
+"""Caption Markdown: plain text, styled runs, safe HTML and text-slide blocks."""
+
+from __future__ import annotations
+
+import pytest
+
+from deckbuilder import markup
+
+
+@pytest.mark.parametrize("md, plain", [
+    ("Above: Comparison of ==Pairwise Ranking== and ==Direct Assessment==",
+     "Above: Comparison of Pairwise Ranking and Direct Assessment"),
+    ("[[Top-P Sampling|Nucleus Sampling]], [[Top-K Sampling]]", "Nucleus Sampling, Top-K Sampling"),
+    ("[[HellaSWAG|300]] and [[Abstraction and Reasoning Corpus|ARC|300]]", "HellaSWAG and ARC"),
+    ("[[Note#Heading]]", "Note > Heading"),
+    ("**bold**, *em*, `code` and [a link](https://example.org)", "bold, em, code and a link"),
+    ("x==y==z", "xyz"),
+    ("== not ==", "== not =="),
+    ("![[embedded.png]] text", "text"),
+])
+def test_plain_text_drops_markup_and_keeps_display_text(md: str, plain: str) -> None:
+    assert markup.plain(md) == plain
+
+
+def test_runs_carry_styles_and_safe_links() -> None:
+    runs = markup.runs("a **b** ==c== `d` [e](https://example.org) *f*")
+    styled = {r.text.strip(): r for r in runs if r.text.strip()}
+    assert styled["b"].bold and not styled["b"].italic
+    assert styled["c"].mark
+    assert styled["d"].code
+    assert styled["e"].link == "https://example.org"
+    assert styled["f"].italic
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x",
+                                 "file:///etc/passwd", "vbscript:x"])
+def test_unsafe_links_are_not_links(url: str) -> None:
+    assert markup.safe_url(url) is None
+    html = markup.inline_html(f"[click]({url})")
+    assert "href" not in html
+    assert all(r.link is None for r in markup.runs(f"[click]({url})"))
+
+
+def test_raw_html_is_escaped() -> None:
+    html = markup.inline_html('<script>alert(1)</script><img src=x onerror="alert(2)">')
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_blocks_of_a_text_slide() -> None:
+    blocks = markup.blocks("## Take-aways\n- Deduplicate **early**\n  - nested\n1. one\n\npara")
+    assert [(b.kind, b.level) for b in blocks] == [
+        ("heading", 2), ("bullet", 1), ("bullet", 2), ("number", 1), ("paragraph", 0)]
+    assert any(r.bold and r.text == "early" for r in blocks[1].runs)
