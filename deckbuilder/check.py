@@ -1,0 +1,224 @@
+"""`deckbuilder check`: load the spec, read the vault, pick, and look at every picked image.
+
+Nothing is written. The report says what the deck will hold (slides per section,
+entries without a source, missing or unreadable images) or raises a DeckError that
+lists every problem found, in the spec and in the vault, in one run.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from deckbuilder import select, spec, vault
+from deckbuilder.errors import Diagnostic, SpecError, error, warning
+from deckbuilder.errors import check as raise_if_errors
+from deckbuilder.model import Entry, ImageRef, Pick, Talk, Vault
+
+MAX_PIXELS = 64_000_000  # the build refuses bigger images (decompression bombs); so do we
+# How vault.read words its warnings about a missing or remote image (see `relevant`).
+_READER_IMAGE_WARNINGS = ("image not found", "remote image")
+
+
+@dataclass(frozen=True)
+class ImageProblem:
+    """A picked image the deck cannot show: missing, remote or unreadable."""
+
+    entry: Entry
+    image: ImageRef
+    problem: str       # "missing" | "remote" | "unreadable: <why>"
+    pick_line: int     # the spec line that picked the entry
+
+    def describe(self) -> str:
+        """Return the problem as a sentence naming the image."""
+        if self.problem == "missing":
+            return f"image not found: {self.image.target}"
+        if self.problem == "remote":
+            return f"remote images are not downloaded: {self.image.target}"
+        return f"unreadable image {self.image.target}: {self.problem.split(': ', 1)[-1]}"
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What `check` found: the planned picks, warnings, and summary data."""
+
+    talk: Talk
+    vault: Vault
+    picks: tuple[Pick, ...]
+    diagnostics: tuple[Diagnostic, ...]      # warnings only: errors raise instead
+    image_problems: tuple[ImageProblem, ...]
+    hidden_warnings: int = 0                 # vault warnings about entries not picked
+
+    @property
+    def entries(self) -> list[Entry]:
+        """Return the picked entries in slide order, overrides applied."""
+        return [p.entry for p in self.picks if p.entry is not None]
+
+    def sections(self) -> list[tuple[str, int]]:
+        """Return (section title, slides after it up to the next section); "" before the first."""
+        counts: Counter[int] = Counter()
+        titles = [""]
+        for p in self.picks:
+            if p.kind == "section":
+                titles.append(p.text)
+            else:
+                counts[len(titles) - 1] += 1
+        return [(t, counts[i]) for i, t in enumerate(titles) if t or counts[i]]
+
+    def unsourced(self) -> list[Entry]:
+        """Return the picked entries that have no source (credits will lack them)."""
+        return [e for e in self.entries if e.source is None]
+
+
+def check(spec_path: Path, strict: bool = False, allow_missing: bool = False) -> CheckReport:
+    """Return the check report of a talk spec; raise DeckError listing every error.
+
+    A picked image that is missing, remote or unreadable is an error, as it is for
+    `build`; with `allow_missing` it is a warning (build draws a placeholder).
+    """
+    talk, diags = spec.parse(spec_path)
+    if talk is None:  # no usable YAML or vault: nothing further can be looked at
+        raise_if_errors(diags, strict, kind=SpecError)
+    assert talk is not None
+    read, vault_diags = vault.read(talk.vault, talk.notes)
+    picks, pick_diags = select.picks(talk, read)
+    problems = image_problems(read, picks)
+    kept, hidden = relevant(vault_diags, picks, problems)
+    severity = warning if allow_missing else error
+    image_diags = [severity(f"{p.describe()} (picked on {spec_path}:{p.pick_line})",
+                            str(read.root / p.entry.note), p.entry.line) for p in problems]
+    # The spec's own problems first, in line order, then the vault's.
+    everything = sorted(diags + pick_diags, key=_line) + kept + image_diags
+    raise_if_errors(everything, strict)
+    return CheckReport(talk, read, tuple(picks), tuple(everything), tuple(problems), hidden)
+
+
+def relevant(diags: list[Diagnostic], picks: list[Pick],
+             problems: list[ImageProblem]) -> tuple[list[Diagnostic], int]:
+    """Return the vault diagnostics about picked entries or whole notes, and how many others.
+
+    A big vault has warnings about entries this talk never shows: with --strict they
+    must not fail the talk, and without it they would bury the ones that matter. The
+    reader's own missing/remote warnings for picked images are dropped too, since
+    `check` reports those itself.
+    """
+    notes_at: dict[int, set[str]] = {}  # line -> notes with a picked entry there
+    for p in picks:
+        if p.entry is not None:
+            notes_at.setdefault(p.entry.line, set()).add(p.entry.note)
+    told = {(p.entry.note, p.entry.line) for p in problems if p.problem in ("missing", "remote")}
+    kept = []
+    for d in diags:
+        loc = d.location
+        if loc is None or loc.line is None:
+            kept.append(d)
+            continue
+        at = next(((n, loc.line) for n in notes_at.get(loc.line, ()) if _same_note(loc.file, n)),
+                  None)
+        if at and not (at in told and d.message.startswith(_READER_IMAGE_WARNINGS)):
+            kept.append(d)
+    return kept, len(diags) - len(kept)
+
+
+def _line(d: Diagnostic) -> int:
+    return (d.location.line or 0) if d.location else 0
+
+
+def _same_note(shown: str, note: str) -> bool:
+    shown = shown.replace("\\", "/")
+    return shown == note or shown.endswith("/" + note)
+
+
+def image_problems(read: Vault, picks: list[Pick]) -> list[ImageProblem]:
+    """Return every picked image that is missing, remote or not a readable image."""
+    verdicts: dict[Path, str | None] = {}
+    out = []
+    for p in picks:
+        for image in p.entry.images if p.entry else ():
+            path = read.file(image)
+            if path is None:
+                out.append(ImageProblem(p.entry, image, "remote" if image.remote else "missing",
+                                        p.line))
+                continue
+            if path not in verdicts:
+                verdicts[path] = unreadable(path)
+            if verdicts[path]:
+                out.append(ImageProblem(p.entry, image, f"unreadable: {verdicts[path]}", p.line))
+    return out
+
+
+def unreadable(path: Path) -> str | None:
+    """Return why Pillow cannot read an image file, or None when it can."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                if im.width * im.height > MAX_PIXELS:
+                    return f"too large ({im.width}x{im.height} px)"
+                im.verify()
+    except FileNotFoundError:
+        return "the file is gone"
+    except Image.UnidentifiedImageError:
+        return "not an image Pillow can read"
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning) as e:
+        return str(e) or type(e).__name__
+    return None
+
+
+# ---------------------------------------------------------------- output
+
+
+def to_json(report: CheckReport) -> list[dict[str, Any]]:
+    """Return the planned slides as `check --json` prints them."""
+    talk, out, seen = report.talk, [], []
+    for p in report.picks:
+        item: dict[str, Any] = {"kind": p.kind, "line": p.line}
+        if p.kind == "title":
+            item.update(title=talk.title, subtitle=talk.subtitle, author=talk.author,
+                        event=talk.event, date=talk.date.isoformat() if talk.date else None)
+        elif p.kind == "section":
+            item["title"] = p.text
+        elif p.kind in ("text", "closing"):
+            item["text"] = p.text
+        elif p.kind == "entry" and p.entry is not None:
+            item["entry"] = p.entry.to_json()
+            seen.append(p.entry)
+        elif p.kind == "credits":
+            item["sources"] = _credits(seen)
+        out.append(item)
+    return out
+
+
+def _credits(entries: list[Entry]) -> list[dict[str, Any]]:
+    """Return the distinct sources of the entries shown so far, first use first."""
+    found: dict[tuple[str, str | None], list[str]] = {}
+    for e in entries:
+        if e.source is not None:
+            found.setdefault((e.source.text, e.source.url), []).append(e.id)
+    return [{"text": t, "url": u, "entries": ids} for (t, u), ids in found.items()]
+
+
+def summary(report: CheckReport) -> str:
+    """Return the human summary `check` prints."""
+    entries, talk = report.entries, report.talk
+    lines = [f"{talk.path}: {len(report.picks)} slides, {len(entries)} of them entries "
+             f"(from {len(report.vault.entries)} in {talk.vault})", "Slides per section:"]
+    lines += [f"  {n:4d}  {title or '(before the first section)'}"
+              for title, n in report.sections()]
+    unsourced = report.unsourced()
+    lines.append(f"Entries without a source: {len(unsourced) or 'none'}")
+    lines += [f"  {e.note}:{e.line}  {e.id}" for e in unsourced]
+    lines.append(f"Missing or unreadable images: {len(report.image_problems) or 'none'}")
+    lines += [f"  {p.entry.note}:{p.entry.line}  {p.image.target}  ({p.problem}; picked on "
+              f"line {p.pick_line})" for p in report.image_problems]
+    if report.hidden_warnings:
+        n = report.hidden_warnings
+        lines.append(f"({n} vault warning{'s are' if n > 1 else ' is'} about entries this "
+                     f"talk does not show; `deckbuilder entries {talk.vault}` lists them)")
+    return "\n".join(lines)
