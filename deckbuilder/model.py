@@ -165,6 +165,8 @@ class TextStyle:
     align: str = "left"        # left | center | right
     valign: str = "top"        # top | middle | bottom
     line_height: float = 1.2   # multiple of the font size
+    code_font: str = "Courier New"     # family for `code` runs
+    highlight: str = "#FFE566"         # background of ==marked== runs
 
 
 @dataclass(frozen=True)

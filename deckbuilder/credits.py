@@ -1,0 +1,75 @@
+"""Planning the credits: every distinct source of the deck, grouped by site, with its
+URL, flowed into the theme's columns and over as many slides as it takes."""
+
+from __future__ import annotations
+
+from typing import Sequence
+from urllib.parse import urlsplit
+
+from deckbuilder import markup
+from deckbuilder.errors import Diagnostic, warning
+from deckbuilder.model import Box, Entry, Item, Pick, Slide
+from deckbuilder.planning import Ctx, fitted_text, md_text, text_block
+from deckbuilder.slides import source_label
+
+
+def groups(entries: Sequence[Entry]) -> dict[str, dict[tuple[str, str | None], int]]:
+    """Return sources grouped by site (host, or "" without a URL), with their use counts."""
+    out: dict[str, dict[tuple[str, str | None], int]] = {}
+    for e in entries:
+        label = source_label(e.source)
+        if not label or e.source is None:
+            continue
+        url = markup.safe_url(e.source.url)
+        site = urlsplit(url).netloc.removeprefix("www.") if url else ""
+        group = out.setdefault(site, {})
+        group[(label, url)] = group.get((label, url), 0) + 1
+    return dict(sorted(out.items(), key=lambda kv: (kv[0] == "", kv[0])))
+
+
+def _blocks(ctx: Ctx, entries: Sequence[Entry], width: float) -> list[tuple[str, str, dict, float, bool]]:
+    """Return (role, Markdown, style spec, height, starts a group) for every line."""
+    cr = ctx.theme.get("credits")
+    out = []
+    for site, sources in groups(entries).items():
+        head = site or cr["no_link"]
+        out.append(("credit-group", md_text(head), cr["group"], True))
+        for (label, url), count in sources.items():
+            text = md_text(label) + (f" ({count} slides)" if count > 1 else "")
+            if not url or label != urlsplit(url).netloc:  # a bare URL needs no label line
+                out.append(("credit", text, cr["item"], False))
+            if url:
+                out.append(("credit-url", f"[{md_text(url)}](<{url}>)", cr["url"], False))
+    return [(role, md, spec, fitted_text(ctx, md, spec, width, ctx.content.h)[1], first)
+            for role, md, spec, first in out]
+
+
+def credits_slides(ctx: Ctx, pick: Pick, entries: Sequence[Entry],
+                   diags: list[Diagnostic]) -> list[Slide]:
+    """Return the credits slides; none (with a warning) when no entry has a source."""
+    cr, c, gap = ctx.theme.get("credits"), ctx.content, ctx.theme.get("canvas.gap")
+    cols = int(cr["columns"])
+    width = (c.w - gap * (cols - 1)) / cols
+    blocks = _blocks(ctx, entries, width)
+    if not blocks:
+        diags.append(warning("credits: no picked entry has a source", *ctx.where(pick.line)))
+        return []
+    title_h = ctx.fonts.pitch(cr["title_style"]["size"])
+    top = c.y + title_h + gap
+    pages: list[list[Item]] = []
+    col, y = cols, c.bottom + 1  # forces a first page
+    for i, (role, md, spec, h, first) in enumerate(blocks):
+        need = h + (blocks[i + 1][3] if first and i + 1 < len(blocks) else 0)  # no orphan head
+        gap_before = cr["group_gap"] if first and y > top else 0
+        if y + gap_before + need > c.bottom:
+            col, y, gap_before = col + 1, top, 0
+            if col >= cols:
+                pages.append([text_block(ctx, md_text(cr["title"]), Box(c.x, c.y, c.w, title_h),
+                                         "title", ctx.style(cr["title_style"]))])
+                col = 0
+        y += gap_before
+        x = c.x + col * (width + gap)
+        pages[-1].append(text_block(ctx, md, Box(x, y, width, h), role, ctx.style(spec)))
+        follows = blocks[i + 1][0] if i + 1 < len(blocks) else ""
+        y += h + (cr["item_gap"] if follows != "credit-url" else 0)
+    return [Slide("credits", tuple(p), line=pick.line, title=cr["title"]) for p in pages]

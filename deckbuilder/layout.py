@@ -1,0 +1,129 @@
+"""The planner: picks and a theme in, a format-independent Deck of boxes out.
+
+`plan` is pure: it measures text with the theme's font files and reads nothing else,
+writes nothing, and returns every problem as a Diagnostic. Renderers only draw what
+it decides, so the PPTX and the HTML show the same slide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Mapping, Sequence
+
+from deckbuilder import markup, textfit
+from deckbuilder.credits import credits_slides
+from deckbuilder.errors import Diagnostic, warning
+from deckbuilder.images import Normalised
+from deckbuilder.model import CANVAS, Box, Deck, Entry, Item, Pick, Slide, Talk, TextStyle
+from deckbuilder.planning import Ctx, fitted_text, format_date, md_text as _md, text_block
+from deckbuilder.slides import entry_slides, text_slide
+from deckbuilder.textfit import Fonts
+from deckbuilder.theme import Theme
+
+
+# ---------------------------------------------------------------- simple slides
+
+
+def _stack(ctx: Ctx, parts: Sequence[tuple[str, str, Mapping]], align: str,
+           diags: list[Diagnostic], line: int | None, rule: Mapping) -> list[Item]:
+    """Return a rule and text lines (role, Markdown, style) stacked, centred vertically."""
+    c = ctx.content
+    gap = ctx.theme.get("canvas.gap")
+    placed: list[tuple[str, str, TextStyle, float]] = []
+    for role, md, spec in parts:
+        if not md:
+            continue
+        fit, h = fitted_text(ctx, md, spec, c.w, c.h / 2)
+        if fit.overflow:
+            diags.append(warning(f"{role} too long for the slide; shortened", *ctx.where(line)))
+        placed.append((role, textfit.to_markdown(fit.runs), ctx.style(spec, fit.size, align), h))
+    total = rule["height"] + gap + sum(h for *_, h in placed) + gap / 2 * (len(placed) - 1)
+    y = c.y + max(0.0, (c.h - total) / 2)
+    x = c.x if align == "left" else c.x + (c.w - rule["width"]) / 2
+    items = [Item("rect", Box(x, y, rule["width"], rule["height"]), role="rule",
+                  fill=ctx.theme.color(rule["color"]))]
+    y += rule["height"] + gap
+    for role, md, style, h in placed:
+        items.append(text_block(ctx, md, Box(c.x, y, c.w, h), role, style))
+        y += h + gap / 2
+    return items
+
+
+def title_slide(ctx: Ctx, pick: Pick, diags: list[Diagnostic]) -> list[Slide]:
+    """Return the title slide: title, subtitle, and author, event and date."""
+    t, s = ctx.talk, ctx.theme.get("title_slide")
+    meta = s["meta_separator"].join(x for x in (t.author, t.event, format_date(t.date, ctx.theme))
+                                    if x)
+    items = _stack(ctx, [("title", _md(t.title), s["title"]),
+                         ("subtitle", _md(t.subtitle), s["subtitle"]),
+                         ("meta", _md(meta), s["meta"])], s["align"], diags, pick.line,
+                   s["rule"])
+    return [Slide("title", tuple(items), line=pick.line, title=t.title)]
+
+
+def section_slide(ctx: Ctx, pick: Pick, diags: list[Diagnostic]) -> list[Slide]:
+    """Return a section divider slide."""
+    s = ctx.theme.get("section_slide")
+    items = _stack(ctx, [("title", pick.text, s["title"])], "left", diags, pick.line,
+                   s["rule"])
+    return [Slide("section", tuple(items), background=ctx.theme.color(s["background"]),
+                  line=pick.line, title=markup.plain(pick.text))]
+
+
+def closing_slide(ctx: Ctx, pick: Pick, diags: list[Diagnostic]) -> list[Slide]:
+    """Return the closing slide: the theme's title, then author and event."""
+    s, t = ctx.theme.get("closing"), ctx.talk
+    meta = ctx.theme.get("title_slide.meta_separator").join(x for x in (t.author, t.event) if x)
+    title = pick.text or s["title"]
+    items = _stack(ctx, [("title", _md(title), s["title_style"]), ("meta", _md(meta), s["meta"])],
+                   ctx.theme.get("title_slide.align"), diags, pick.line,
+                   ctx.theme.get("title_slide.rule"))
+    return [Slide("closing", tuple(items), line=pick.line, title=title)]
+
+
+# ---------------------------------------------------------------- the plan
+
+
+def _footer(ctx: Ctx, slide: Slide, number: int) -> Slide:
+    f = ctx.theme.get("footer")
+    if not f["enabled"] or slide.kind in f["skip"]:
+        return slide
+    m = ctx.theme.get("canvas.margin")
+    c = ctx.content
+    h = ctx.fonts.pitch(f["size"])
+    y = ctx.height - m["bottom"] + (m["bottom"] - h) / 2
+    extra: list[Item] = []
+    if f["event"] and ctx.talk.event:
+        extra.append(text_block(ctx, _md(ctx.talk.event), Box(c.x, y, c.w * 0.7, h), "footer",
+                                ctx.style(f, align="left")))
+    if f["slide_number"]:
+        extra.append(text_block(ctx, str(number), Box(c.right - c.w * 0.2, y, c.w * 0.2, h),
+                                "slide-number", ctx.style(f, align="right")))
+    return replace(slide, items=slide.items + tuple(extra))
+
+
+def plan(talk: Talk, picks: Sequence[Pick], theme: Theme,
+         images: Mapping[str, Normalised]) -> tuple[Deck, list[Diagnostic]]:
+    """Return the planned deck for the picks, and the layout's warnings."""
+    planners = {"title": title_slide, "section": section_slide, "entry": entry_slides,
+                "text": text_slide, "closing": closing_slide}
+    width, height = CANVAS[talk.aspect]
+    ctx = Ctx(talk, theme, Fonts.of(theme), width, height, images)
+    diags: list[Diagnostic] = []
+    slides: list[Slide] = []
+    entries: list[Entry] = [p.entry for p in picks if p.kind == "entry" and p.entry]
+    for pick in picks:
+        kind = "image" if pick.kind == "entry" else pick.kind
+        if not theme.has_slide(kind):
+            diags.append(warning(f"theme {theme.name!r} has no {kind} slides; skipped",
+                                 *ctx.where(pick.line)))
+            continue
+        if pick.kind == "credits":
+            slides += credits_slides(ctx, pick, entries, diags)
+        else:
+            slides += planners[pick.kind](ctx, pick, diags)
+    slides = [_footer(ctx, s, n) for n, s in enumerate(slides, 1)]
+    deck = Deck(talk.title, width, height, tuple(slides), subtitle=talk.subtitle,
+                author=talk.author, event=talk.event, date=talk.date, theme=theme.name,
+                background=theme.color("background"))
+    return deck, diags

@@ -1,0 +1,78 @@
+"""What every slide planner shares: the planning context and text helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Mapping
+
+from deckbuilder import markup, textfit
+from deckbuilder.images import Normalised
+from deckbuilder.model import Box, Item, Talk, TextStyle
+from deckbuilder.textfit import Fonts
+from deckbuilder.theme import Theme
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """Everything a slide planner reads: the talk, theme, fonts, canvas and images."""
+
+    talk: Talk
+    theme: Theme
+    fonts: Fonts
+    width: int
+    height: int
+    images: Mapping[str, Normalised]
+
+    @property
+    def content(self) -> Box:
+        """Return the canvas less the theme's margins."""
+        m = self.theme.get("canvas.margin")
+        return Box(m["left"], m["top"], self.width - m["left"] - m["right"],
+                   self.height - m["top"] - m["bottom"])
+
+    def style(self, spec: Mapping, size: float | None = None, align: str = "left",
+              valign: str = "top") -> TextStyle:
+        """Return a TextStyle from a theme style mapping ({size, color, bold, italic})."""
+        return TextStyle(font=self.theme.get("fonts.body.family"),
+                         size=float(size if size is not None else spec["size"]),
+                         color=self.theme.color(spec.get("color", "text")),
+                         bold=bool(spec.get("bold", False)), italic=bool(spec.get("italic", False)),
+                         align=align, valign=valign, line_height=self.fonts.line_height,
+                         code_font=self.theme.get("fonts.code.family"),
+                         highlight=self.theme.color("highlight"))
+
+    def where(self, line: int | None) -> tuple[str, int | None]:
+        """Return (spec file, line) for a diagnostic."""
+        return str(self.talk.path), line
+
+
+def format_date(d: date | datetime | None, theme: Theme) -> str:
+    """Return a date as the theme writes it ("15 April 2024"), independent of locale."""
+    if d is None:
+        return ""
+    return theme.get("text.date_format").format(day=d.day, month=MONTHS[d.month - 1],
+                                                year=d.year)
+
+
+def text_block(ctx: Ctx, md: str, box: Box, role: str, style: TextStyle) -> Item:
+    """Return a text item (inline Markdown) at `box`."""
+    return Item("text", box, role=role, text=md, style=style)
+
+
+def fitted_text(ctx: Ctx, md: str, spec: Mapping, width: float, max_h: float,
+                min_size: int | None = None) -> tuple[textfit.Fit, float]:
+    """Return the fit of inline Markdown in `width` x `max_h`, and its height."""
+    runs = markup.runs(md)
+    top = int(spec.get("size", spec.get("max_size")))
+    low = int(min_size if min_size is not None else spec.get("min_size", top))
+    fit = textfit.fit(runs, width, max_h, low, top, ctx.fonts)
+    return fit, fit.lines * ctx.fonts.pitch(fit.size)
+
+
+def md_text(text: str) -> str:
+    """Return plain text as inline Markdown that shows it literally."""
+    return textfit.to_markdown([markup.Run(text)]) if text else ""

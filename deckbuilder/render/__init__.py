@@ -1,0 +1,1 @@
+"""Renderers: each draws a planned Deck in one output format."""

@@ -1,0 +1,244 @@
+"""Themes: folders on a search path, each with a theme.yaml that may `extends:` another.
+
+The built-in `default` theme names every setting; it is the schema, so a key another
+theme sets that default does not have is an error with file:line and a did-you-mean.
+A theme without `extends:` extends `default`. The search path is the spec folder's
+`themes/`, then the built-in themes (the checkout's top-level `themes/`, or
+`deckbuilder/_themes` inside a wheel), so a talk can override a built-in theme by name.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import yaml
+
+from deckbuilder.errors import Diagnostic, ThemeError, error
+
+PACKAGE = Path(__file__).resolve().parent
+VENDOR = PACKAGE / "_vendor"
+BASE = "default"
+_HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
+_FILE_KEYS = frozenset({"regular", "bold", "italic", "bold_italic"})
+
+
+def builtin_dir() -> Path:
+    """Return the folder of the built-in themes: the checkout's or the wheel's."""
+    wheel = PACKAGE / "_themes"
+    return wheel if wheel.is_dir() else PACKAGE.parent / "themes"
+
+
+def search_path(spec_dir: Path | None) -> list[Path]:
+    """Return the folders searched for themes, most specific first."""
+    dirs = [spec_dir / "themes"] if spec_dir is not None else []
+    return [d for d in dirs if d.is_dir()] + [builtin_dir()]
+
+
+def names(spec_dir: Path | None) -> list[str]:
+    """Return the sorted names of every theme on the search path."""
+    found = {p.parent.name for d in search_path(spec_dir) for p in d.glob("*/theme.yaml")}
+    return sorted(found)
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A resolved theme: its folders (most specific first) and merged settings."""
+
+    name: str
+    dirs: tuple[Path, ...]
+    settings: Mapping[str, Any]
+
+    def get(self, dotted: str) -> Any:
+        """Return the setting at a dotted path, e.g. `image_slide.caption.min_size`."""
+        node: Any = self.settings
+        for part in dotted.split("."):
+            node = node[part]
+        return node
+
+    def color(self, value: str) -> str:
+        """Return "#RRGGBB" for a colour value or the name of an entry of `colors`."""
+        colors = self.settings["colors"]
+        resolved = colors.get(value, value)
+        return str(resolved).upper()
+
+    def has_slide(self, kind: str) -> bool:
+        """Return whether the theme draws slides of this kind."""
+        return kind in self.settings["slides"]
+
+    def font_file(self, bold: bool = False, italic: bool = False) -> Path:
+        """Return the body font file the layout measures with for this face."""
+        face = {(False, False): "regular", (True, False): "bold",
+                (False, True): "italic", (True, True): "bold_italic"}[(bold, italic)]
+        return Path(self.settings["fonts"]["body"][face])
+
+
+# ---------------------------------------------------------------- loading
+
+
+class _Loader(yaml.SafeLoader):
+    """A SafeLoader whose mappings remember the line of every key."""
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict:
+    mapping = _LineDict()
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.lines[key] = key_node.start_mark.line + 1
+    return mapping
+
+
+class _LineDict(dict):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: dict[Any, int] = {}
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _find(name: str, spec_dir: Path | None, skip: set[Path]) -> Path | None:
+    for d in search_path(spec_dir):
+        candidate = (d / name).resolve()
+        if (candidate / "theme.yaml").is_file() and candidate not in skip:
+            return candidate
+    return None
+
+
+def _read(folder: Path) -> _LineDict:
+    path = folder / "theme.yaml"
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark
+        line = mark.line + 1 if mark else None
+        raise ThemeError([error(f"invalid YAML: {e.problem}", str(path), line)]) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ThemeError([error(f"cannot read theme: {e}", str(path))]) from None
+    if data is None:
+        data = _LineDict()
+    if not isinstance(data, _LineDict):
+        raise ThemeError([error("a theme.yaml must be a mapping of settings", str(path), 1)])
+    return data
+
+
+def _chain(name: str, spec_dir: Path | None) -> list[tuple[Path, _LineDict]]:
+    """Return (folder, raw settings) from the theme itself down to the base."""
+    chain: list[tuple[Path, _LineDict]] = []
+    seen: set[Path] = set()
+    current: str | None = name
+    while current is not None:
+        folder = _find(current, spec_dir, seen)
+        if folder is None:
+            where = f"{chain[-1][0] / 'theme.yaml'}" if chain else None
+            line = chain[-1][1].lines.get("extends") if chain else None
+            known = names(spec_dir)
+            hint = difflib.get_close_matches(current, known, 1)
+            msg = f"unknown theme {current!r}" + (f" (did you mean {hint[0]!r}?)" if hint
+                                                   else f"; themes: {', '.join(known)}")
+            raise ThemeError([error(msg, where, line)] if where else msg)
+        data = _read(folder)
+        seen.add(folder)
+        chain.append((folder, data))
+        parent = data.get("extends")
+        is_base = current == BASE and folder.parent == builtin_dir().resolve()
+        current = None if is_base else (str(parent) if parent else BASE)
+    return chain
+
+
+def _resolve_files(data: dict, folder: Path) -> None:
+    # Font paths are relative to the theme that names them, so resolve them before merging.
+    body = data.get("fonts", {}).get("body", {}) if isinstance(data.get("fonts"), dict) else {}
+    if not isinstance(body, dict):
+        return
+    for key in _FILE_KEYS & body.keys():
+        value = str(body[key])
+        body[key] = str(VENDOR / value[7:] if value.startswith("vendor:") else folder / value)
+
+
+def _merge(base: Any, over: Any, path: str, file: str, line: int | None,
+           problems: list[Diagnostic]) -> Any:
+    """Return `over` merged onto `base`, checking keys and types against the base."""
+    if not isinstance(base, dict):
+        if isinstance(base, bool) != isinstance(over, bool) or not _same_kind(base, over):
+            problems.append(error(f"{path} must be {_kind(base)}, not {_kind(over)}",
+                                  file, line))
+            return base
+        return over
+    if not isinstance(over, dict):
+        problems.append(error(f"{path} must be a mapping, not {_kind(over)}", file, line))
+        return base
+    merged = dict(base)
+    own_lines = getattr(over, "lines", {})
+    for key, value in over.items():
+        sub = f"{path}.{key}" if path else str(key)
+        if key not in base:
+            hint = difflib.get_close_matches(str(key), [str(k) for k in base], 1)
+            msg = f"unknown theme key {sub!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+            problems.append(error(msg, file, own_lines.get(key, line)))
+            continue
+        merged[key] = _merge(base[key], value, sub, file, own_lines.get(key, line), problems)
+    return merged
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "text", bool: "true or false",
+            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _same_kind(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return True
+    return isinstance(b, type(a))
+
+
+def _check_colors(settings: dict, file: str) -> list[Diagnostic]:
+    colors = settings["colors"]
+    bad = [k for k, v in colors.items() if not _HEX.match(str(v))]
+    return [error(f"colors.{k} must be \"#RRGGBB\", not {colors[k]!r}", file) for k in bad]
+
+
+def _check_fonts(settings: dict, file: str) -> list[Diagnostic]:
+    body = settings["fonts"]["body"]
+    missing = [body[k] for k in sorted(_FILE_KEYS) if not Path(body[k]).is_file()]
+    return [error(f"font file {p} is missing (run scripts/setup, which copies the fonts "
+                  "from npm with scripts/vendor_assets.py)", file) for p in missing]
+
+
+def load(name: str, spec_dir: Path | None = None) -> Theme:
+    """Return the named theme with its `extends:` chain merged; raise ThemeError if bad."""
+    chain = _chain(name, spec_dir)
+    problems: list[Diagnostic] = []
+    base_folder, settings = chain[-1]
+    _resolve_files(settings, base_folder)
+    settings = {k: v for k, v in settings.items() if k != "extends"}
+    for folder, data in reversed(chain[:-1]):
+        _resolve_files(data, folder)
+        data = _strip_extends(data)
+        settings = _merge(settings, data, "", str(folder / "theme.yaml"), None, problems)
+    problems += _check_colors(settings, str(chain[0][0] / "theme.yaml"))
+    problems += _check_fonts(settings, str(chain[0][0] / "theme.yaml"))
+    if problems:
+        raise ThemeError(problems)
+    return Theme(name, tuple(f for f, _ in chain), _freeze(settings))
+
+
+def _strip_extends(data: _LineDict) -> _LineDict:
+    out = _LineDict()
+    out.update({k: v for k, v in data.items() if k != "extends"})
+    out.lines = data.lines
+    return out
+
+
+def _freeze(value: Any) -> Any:
+    # Settings are shared by every stage; read-only views keep them from being mutated.
+    if isinstance(value, dict):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value

@@ -1,0 +1,67 @@
+"""Hand-made talks, entries, picks and images for the layout and renderer tests."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+from deckbuilder import images, layout, theme
+from deckbuilder.errors import Location
+from deckbuilder.model import Deck, Entry, ImageRef, Pick, Source, Talk
+
+
+def draw(path: Path, size: tuple[int, int], color: str = "navy") -> Path:
+    """Write a striped test image (stripes make a stretched image easy to spot)."""
+    im = Image.new("RGB", size, color)
+    pen = ImageDraw.Draw(im)
+    for x in range(0, size[0], 40):
+        pen.line([(x, 0), (x, size[1])], fill="white", width=3)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    im.save(path)
+    return path
+
+
+def entry(n: int, caption: str, paths: list[str], source: Source | None = None,
+          notes: str = "", when: date | None = date(2024, 4, 15)) -> Entry:
+    """Return an entry of note Notes.md at line n."""
+    return Entry(id=f"e{n}", note="Notes.md", line=n, date=when, tags=(),
+                 images=tuple(ImageRef(p, p) for p in paths), caption=caption,
+                 caption_text=caption, source=source, notes=notes)
+
+
+def talk(root: Path, aspect: str = "16:9", **kw) -> Talk:
+    """Return a talk whose vault is `root`."""
+    fields = dict(title="What goes into an LLM's training data", subtitle="Notes from 2024",
+                  author="Ada Example", event="Example Conf 2026", date=date(2026, 5, 14))
+    fields.update(kw)
+    return Talk(path=root / "talk.yaml", vault=root, aspect=aspect, **fields)
+
+
+YI = Source("the Yi paper", "https://arxiv.org/abs/2403.04652")
+
+
+def sample(root: Path, aspect: str = "16:9", theme_name: str = "default"
+           ) -> tuple[Deck, list, dict]:
+    """Return a planned deck of every slide kind, its diagnostics and its images."""
+    draw(root / "wide.png", (1600, 900))
+    draw(root / "small.png", (300, 200), "darkred")
+    draw(root / "tall.jpg", (600, 1200), "darkgreen")
+    th = theme.load(theme_name)
+    uses = {root / n: [Location("Notes.md", 1)] for n in ("wide.png", "small.png", "tall.jpg")}
+    done, problems = images.normalise(uses, th, aspect, root / "cache")
+    assert not problems
+    imgs = {p.name: n for p, n in done.items()}
+    picks = [
+        Pick("title", 1), Pick("section", 2, text="Data pipelines"),
+        Pick("entry", 3, entry(10, "Heuristic **quality** filters in ==Yi==", ["wide.png"], YI,
+                               "Longer notes.")),
+        Pick("entry", 4, entry(20, "", ["small.png"], YI)),
+        Pick("entry", 5, entry(30, "A tall one", ["tall.jpg"])),
+        Pick("entry", 6, entry(40, "Three", ["wide.png", "small.png", "tall.jpg"])),
+        Pick("text", 7, text="## Take-aways\n- Deduplicate **early**\n- Filter"),
+        Pick("credits", 8), Pick("closing", 9),
+    ]
+    deck, diags = layout.plan(talk(root, aspect), picks, th, imgs)
+    return deck, diags, imgs

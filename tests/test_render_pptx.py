@@ -1,0 +1,177 @@
+"""The PowerPoint renderer, checked by re-opening the file with python-pptx and by
+rendering it with LibreOffice (never mocked)."""
+
+from __future__ import annotations
+
+import subprocess
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from pptx import Presentation
+from pptx.util import Emu
+
+from _decks import sample
+from conftest import require_tool
+from deckbuilder.model import Box, Item, Slide, TextStyle
+from deckbuilder.render import pptx
+
+A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("deck")
+    deck, _, _ = sample(root)
+    path = pptx.write(deck, root / "out" / "talk.pptx")
+    return deck, path
+
+
+def shapes_by_role(slide, role: str):
+    return [s for s in slide.shapes if s.name.split(" ")[0] == role]
+
+
+def test_reopens_with_the_planned_slides_and_size(built):
+    deck, path = built
+    prs = Presentation(str(path))
+    assert (prs.slide_width, prs.slide_height) == (12192000, 6858000)
+    assert len(prs.slides) == len(deck.slides) == 9
+    kinds = [s._element.cSld.get("name").split(":")[0] for s in prs.slides]
+    assert kinds == [s.kind for s in deck.slides]
+
+
+def test_every_shape_lies_inside_the_slide(built):
+    _, path = built
+    prs = Presentation(str(path))
+    for slide in prs.slides:
+        for shape in slide.shapes:
+            assert 0 <= shape.left and 0 <= shape.top, shape.name
+            assert shape.left + shape.width <= prs.slide_width, shape.name
+            assert shape.top + shape.height <= prs.slide_height, shape.name
+
+
+def test_notes_alt_text_and_links(built):
+    deck, path = built
+    prs = Presentation(str(path))
+    for planned, slide in zip(deck.slides, prs.slides):
+        if planned.notes:
+            assert slide.notes_slide.notes_text_frame.text == planned.notes
+    first = prs.slides[2]
+    assert first.notes_slide.notes_text_frame.text.endswith("Longer notes.\n\nNotes.md:10")
+    pics = [s for s in first.shapes if s.shape_type == 13]
+    assert len(pics) == 1
+    assert pics[0]._element._nvXxPr.cNvPr.get("descr") == "Heuristic quality filters in Yi"
+    assert pics[0].click_action.hyperlink.address == "https://arxiv.org/abs/2403.04652"
+    bare = [s for s in prs.slides[3].shapes if s.shape_type == 13][0]
+    assert bare._element._nvXxPr.cNvPr.get("descr") == \
+        "Screenshot from the Yi paper, 15 April 2024"
+    for slide in prs.slides:
+        for s in slide.shapes:
+            descr = s._element._nvXxPr.cNvPr.get("descr") or ""
+            assert "/" not in descr and ".png" not in descr and ".jpg" not in descr
+
+
+def test_caption_runs_carry_bold_highlight_and_exact_size(built):
+    deck, path = built
+    prs = Presentation(str(path))
+    caption = shapes_by_role(prs.slides[2], "caption")[0]
+    planned = next(i for i in deck.slides[2].items if i.role == "caption")
+    runs = caption.text_frame.paragraphs[0].runs
+    assert "".join(r.text for r in runs) == "Heuristic quality filters in Yi"
+    assert [r.text for r in runs if r.font.bold] == ["quality"]
+    marked = [r.text for r in runs if r._r.find(f"{A}rPr/{A}highlight") is not None]
+    assert marked == ["Yi"]
+    assert {r.font.size.pt for r in runs} == {planned.style.size * 0.75}
+    assert caption.text_frame.word_wrap is True
+    assert (caption.left, caption.width) == (round(planned.box.x * 9525),
+                                            round(planned.box.right * 9525)
+                                            - round(planned.box.x * 9525))
+
+
+def test_slide_number_is_a_field_and_properties_come_from_the_deck(built):
+    _, path = built
+    prs = Presentation(str(path))
+    number = shapes_by_role(prs.slides[2], "slide-number")[0]
+    fld = number.text_frame.paragraphs[0]._p.find(f"{A}fld")
+    assert fld.get("type") == "slidenum" and fld.findtext(f"{A}t") == "3"
+    props = prs.core_properties
+    assert props.title == "What goes into an LLM's training data"
+    assert props.author == "Ada Example" and props.last_modified_by == "deckbuilder"
+    assert props.created.year == 2026 and props.modified == props.created
+    with zipfile.ZipFile(path) as z:
+        assert not any("thumbnail" in n for n in z.namelist())
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_same_deck_gives_identical_bytes(built, tmp_path):
+    deck, path = built
+    assert pptx.write(deck, tmp_path / "again.pptx").read_bytes() == path.read_bytes()
+
+
+def test_control_characters_are_sanitised(tmp_path):
+    style = TextStyle(font="Calibri", size=20)
+    deck, _, _ = sample(tmp_path)
+    evil = Slide("text", (Item("text", Box(10, 10, 500, 100), role="body",
+                               text="bell\x07 tab\t ff\f end\ufffe", style=style),),
+                 notes="note\x00s\x1b")
+    deck = replace(deck, slides=(evil,))
+    prs = Presentation(str(pptx.write(deck, tmp_path / "x.pptx")))
+    slide = prs.slides[0]
+    assert "_x0007_" not in slide.shapes[0].text_frame.text
+    assert slide.notes_slide.notes_text_frame.text == "notes"
+
+
+def test_failed_write_leaves_previous_deck_and_no_temp_file(built, tmp_path):
+    deck, path = built
+    target = tmp_path / "talk.pptx"
+    target.write_bytes(b"previous deck")
+    broken = Item("image", Box(0, 0, 10, 10), role="picture", image=tmp_path / "gone.png")
+    bad = replace(deck, slides=deck.slides + (Slide("image", (broken,)),))
+    with pytest.raises(FileNotFoundError):
+        pptx.write(bad, target)
+    assert target.read_bytes() == b"previous deck"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["talk.pptx"]
+
+
+def test_four_to_three(tmp_path):
+    deck, _, _ = sample(tmp_path, "4:3")
+    prs = Presentation(str(pptx.write(deck, tmp_path / "t.pptx")))
+    assert (prs.slide_width, prs.slide_height) == (Emu(9144000), Emu(6858000))
+
+
+# ---------------------------------------------------------------- LibreOffice
+
+
+def to_pdf(pptx_path: Path, work: Path) -> Path:
+    """Convert with a fresh LibreOffice profile (two soffice sharing one profile fail)."""
+    soffice = require_tool("soffice", "libreoffice")
+    profile = work / "profile"
+    subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(work), str(pptx_path)],
+                   check=True, capture_output=True, timeout=180)
+    pdf = work / (pptx_path.stem + ".pdf")
+    assert pdf.is_file(), "LibreOffice wrote no PDF"
+    return pdf
+
+
+@pytest.mark.tools
+def test_libreoffice_renders_every_slide_and_every_picture(built, tmp_path):
+    deck, path = built
+    pdftoppm = require_tool("pdftoppm")
+    pdf = to_pdf(path, tmp_path)
+    subprocess.run([pdftoppm, "-r", "48", "-png", str(pdf), str(tmp_path / "p")], check=True)
+    pages = sorted(tmp_path.glob("p-*.png"))
+    assert len(pages) == len(deck.slides)
+    for planned, page in zip(deck.slides, pages):
+        with Image.open(page) as im:
+            im = im.convert("L")
+            scale = im.width / deck.width
+            for item in (i for i in planned.items if i.role == "picture"):
+                b = item.box
+                region = im.crop((int(b.x * scale) + 1, int(b.y * scale) + 1,
+                                  int(b.right * scale) - 1, int(b.bottom * scale) - 1))
+                lo, hi = region.getextrema()
+                # The test images are dark with white stripes: a blank region is all white.
+                assert lo < 128 and hi - lo > 30, (planned.kind, planned.title)
