@@ -1,0 +1,298 @@
+"""Deck -> reveal.js: a folder deck, a one-file deck, or a deck that links a pinned CDN.
+
+Geometry is the planner's: reveal.js runs at the deck's canvas with margin 0 and every
+item is absolutely positioned at its box in canvas px, so this deck and the PPTX show
+the same slide. HTML comes from the theme's jinja2 templates with autoescaping forced
+on; Markdown goes through `deckbuilder.markup` (raw HTML off, http/https/mailto only).
+reveal.js and Carlito are the npm copies in `deckbuilder/_vendor/` (scripts/setup).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import jinja2
+from markupsafe import Markup
+
+from deckbuilder import __version__, markup
+from deckbuilder.errors import BuildError
+from deckbuilder.fsutil import atomic_write_text, replace_dir, staging_dir
+from deckbuilder.model import Deck, Item, TextStyle
+from deckbuilder.theme import Theme
+
+VENDOR = Path(__file__).resolve().parent.parent / "_vendor"
+REVEAL_VERSION = "6.0.2"
+CDN = f"https://cdn.jsdelivr.net/npm/reveal.js@{REVEAL_VERSION}/dist/"
+# Subresource-integrity hashes of the pinned npm files (tech brief §2.4); a unit test
+# checks them against the vendored copies, so a version bump cannot forget them.
+SRI = {
+    "reveal.js": "sha384-UilXW7W77EPIY5TmQGBrjhBPcfX40NqGwuIC8DGs6OeGTCxKy36B+DiOXtfqgk9S",
+    "reveal.css": "sha384-rKClnwfQQ2b7LYSOAhRvm5m4LS7QKciQTAXBpVvr30y6oGB+ZBBXlpDnvFqlv5Eu",
+    "reset.css": "sha384-eEwBkZrOoy1kAZn00sDVAezj2h5GAr6zv/XHy9KFt+7ios1iEkSMZObfrISpChg5",
+    "plugin/notes.js": "sha384-XUVoTb/UbE06yoCUaqswCPKSUvPq3q4heijGsemnUSS/JEgW1lNnK0rKlNwjuz7O",
+}
+STYLES = ("reset.css", "reveal.css")
+SCRIPTS = ("reveal.js", "plugin/notes.js")
+# Carlito subsets as fontsource splits them (its unicode.json): the browser fetches only
+# the subsets a slide's text needs.
+FONT_RANGES = {
+    "latin": "U+0000-00FF,U+0131,U+0152-0153,U+02BB-02BC,U+02C6,U+02DA,U+02DC,U+0304,U+0308,"
+             "U+0329,U+2000-206F,U+20AC,U+2122,U+2191,U+2193,U+2212,U+2215,U+FEFF,U+FFFD",
+    "latin-ext": "U+0100-02BA,U+02BD-02C5,U+02C7-02CC,U+02CE-02D7,U+02DD-02FF,U+0304,U+0308,"
+                 "U+0329,U+1D00-1DBF,U+1E00-1E9F,U+1EF2-1EFF,U+2020,U+20A0-20AB,U+20AD-20C0,"
+                 "U+2113,U+2C60-2C7F,U+A720-A7FF",
+}
+_CSS_UNSAFE = frozenset('"\'\\<>&')
+_COLOR = re.compile(r"^#(?:[0-9A-Fa-f]{3}){1,2}$")
+MIME = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
+        ".webp": "image/webp", ".svg": "image/svg+xml", ".avif": "image/avif",
+        ".woff2": "font/woff2", ".js": "text/javascript", ".css": "text/css"}
+
+
+@dataclass
+class _Bundle:
+    """The files a deck needs, and the URL each is referenced by in index.html."""
+
+    inline: bool
+    files: dict[str, bytes] = field(default_factory=dict)   # folder path -> content
+    urls: dict[Path, str] = field(default_factory=dict)     # source file -> URL
+
+    def add(self, source: Path, rel: str) -> str:
+        """Return the URL of `source`, stored at `rel` (or inlined as a data: URI)."""
+        if source not in self.urls:
+            data = _read(source)
+            mime = MIME.get(source.suffix.lower(), "application/octet-stream")
+            if self.inline:
+                self.urls[source] = f"data:{mime};base64,{base64.b64encode(data).decode()}"
+            else:
+                self.files[rel] = data
+                self.urls[source] = rel
+        return self.urls[source]
+
+    def image(self, source: Path) -> str:
+        """Return the URL of an image, named by its content so each is stored once."""
+        digest = hashlib.sha256(_read(source)).hexdigest()[:16]
+        return self.add(source, f"img/{digest}{source.suffix.lower()}")
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise BuildError(f"cannot read {path}: {e.strerror}") from None
+
+
+def environment(theme: Theme) -> jinja2.Environment:
+    """Return the jinja2 environment over the theme's template folders, autoescape on."""
+    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d / "templates"))
+                                  for d in theme.dirs])
+    env = jinja2.Environment(
+        loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True))
+    env.filters.update(px=px, css_string=css_string, color=color, inline=markup.inline_html,
+                       notes=markup.blocks_html, safe_url=markup.safe_url)
+    return env
+
+
+def px(value: float) -> str:
+    """Return a CSS pixel length, rounded to 1/100 px with no trailing zeros."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{'0' if text == '-0' else text}px"
+
+
+def css_string(text: str) -> str:
+    """Return `text` as a double-quoted CSS string that cannot end a string, rule or style."""
+    escaped = "".join(f"\\{ord(c):x} " if c in _CSS_UNSAFE or ord(c) < 0x20 or ord(c) == 0x7F
+                      else c for c in str(text))
+    return f'"{escaped}"'
+
+
+def color(value: str | None) -> str:
+    """Return a "#RGB"/"#RRGGBB" colour unchanged; raise BuildError for anything else."""
+    if value is None or not _COLOR.match(value):
+        raise BuildError(f"not a colour: {value!r} (themes use \"#RRGGBB\")")
+    return value
+
+
+def font_stack(font: str, theme: Theme) -> str:
+    """Return the CSS font-family list for a TextStyle font: the bundled face first."""
+    body, code = theme.get("fonts.body"), theme.get("fonts.code")
+    if font == body["family"]:
+        names, generic = [body["web_family"], font], "sans-serif"
+    elif font == code["family"]:
+        names, generic = [font, "Liberation Mono"], "monospace"
+    else:
+        names, generic = [font, body["web_family"]], "sans-serif"
+    return ", ".join([css_string(n) for n in names] + [generic])
+
+
+def text_css(style: TextStyle, theme: Theme) -> str:
+    """Return the inline CSS of a text box: face, size, colour, alignment, line pitch."""
+    justify = {"top": "flex-start", "middle": "center", "bottom": "flex-end"}[style.valign]
+    return (f"font-family: {font_stack(style.font, theme)}; font-size: {px(style.size)}; "
+            f"color: {color(style.color)}; font-weight: {700 if style.bold else 400}; "
+            f"font-style: {'italic' if style.italic else 'normal'}; "
+            f"text-align: {style.align}; line-height: {style.line_height}; "
+            f"justify-content: {justify}; --db-mark: {color(style.highlight)}; "
+            f"--db-code-font: {font_stack(style.code_font, theme)}")
+
+
+@dataclass(frozen=True)
+class Group:
+    """Consecutive blocks of a text slide drawn as one element (a list, or one block)."""
+
+    kind: str                            # heading | paragraph | bullet | number
+    blocks: tuple[tuple[markup.Block, int], ...]   # each with its list number (or 0)
+
+
+def body_groups(text: str) -> list[Group]:
+    """Return a text slide's blocks grouped into lists, numbering ordered items per level."""
+    groups: list[Group] = []
+    counters: dict[int, int] = {}
+    for block in markup.blocks(text):
+        listed = block.kind in ("bullet", "number")
+        number = 0
+        if block.kind == "number":
+            counters = {k: v for k, v in counters.items() if k <= block.level}
+            number = counters[block.level] = counters.get(block.level, 0) + 1
+        elif not listed:
+            counters = {}
+        if listed and groups and groups[-1].kind == block.kind:
+            groups[-1] = Group(block.kind, groups[-1].blocks + ((block, number),))
+        else:
+            groups.append(Group(block.kind, ((block, number),)))
+    return groups
+
+
+def _assets(bundle: _Bundle, cdn: bool) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """Return the stylesheets and scripts of reveal.js as template dicts."""
+    def entry(name: str) -> dict[str, str]:
+        if cdn:
+            return {"url": CDN + name, "integrity": SRI[name]}
+        source = VENDOR / "revealjs" / name
+        if not source.is_file():
+            raise BuildError(f"reveal.js is not installed ({source} is missing): run "
+                             "scripts/setup, or build with --cdn")
+        if bundle.inline and name.endswith(".css"):
+            return {"inline": _style_text(_read(source).decode("utf-8"))}
+        return {"url": bundle.add(source, f"assets/reveal/{name}")}
+    return [entry(n) for n in STYLES], [entry(n) for n in SCRIPTS]
+
+
+def _style_text(css: str) -> Markup:
+    # Inlined CSS sits in a raw-text <style> element: `</style` would end it early.
+    return Markup(re.sub(r"</(style)", r"<\\/\1", css, flags=re.IGNORECASE))
+
+
+def _in_range(char: str, unicode_range: str) -> bool:
+    code = ord(char)
+    for part in unicode_range.split(","):
+        low, _, high = part.removeprefix("U+").partition("-")
+        if int(low, 16) <= code <= int(high or low, 16):
+            return True
+    return False
+
+
+def font_subsets(deck: Deck) -> list[str]:
+    """Return the Carlito subsets the deck's text needs: latin, plus latin-ext if used."""
+    chars = {c for s in deck.slides for i in s.items if i.kind == "text" for c in i.text}
+    return [name for name, unicode_range in FONT_RANGES.items()
+            if name == "latin" or any(_in_range(c, unicode_range) for c in chars)]
+
+
+def _font_faces(deck: Deck, bundle: _Bundle, theme: Theme,
+                css_dir: str) -> list[dict[str, Any]]:
+    """Return the @font-face rules' data: the bundled Carlito, each face, needed subsets."""
+    folder = VENDOR / "fonts" / "carlito" / "files"
+    faces = []
+    for subset in font_subsets(deck):
+        unicode_range = FONT_RANGES[subset]
+        for weight in (400, 700):
+            for style in ("normal", "italic"):
+                name = f"carlito-{subset}-{weight}-{style}.woff2"
+                if not (folder / name).is_file():
+                    raise BuildError(f"the Carlito font is not installed ({folder / name} "
+                                     "is missing): run scripts/setup")
+                url = bundle.add(folder / name, f"assets/fonts/{name}")
+                faces.append({"family": theme.get("fonts.body.web_family"), "weight": weight,
+                              "style": style, "range": unicode_range,
+                              "url": url.removeprefix(css_dir)})
+    return faces
+
+
+def _reveal_config(deck: Deck) -> dict[str, Any]:
+    """Return the Reveal.initialize options: the planner's canvas, nothing rescaled inside."""
+    numbered = any(i.role == "slide-number" for s in deck.slides for i in s.items)
+    return {"width": deck.width, "height": deck.height, "margin": 0, "minScale": 0.05,
+            "maxScale": 4.0, "center": False, "hash": True, "controls": True,
+            # Arrows at the edges sit in the margins, not on the footer or slide number.
+            "controlsLayout": "edges",
+            "progress": True, "overview": True, "keyboard": True, "help": True,
+            "slideNumber": "c/t",
+            # The slides draw their own numbers where the theme wants them; then reveal's
+            # counter only shows in the speaker view.
+            "showSlideNumber": "speaker" if numbered else "all",
+            "transition": "fade", "transitionSpeed": "fast", "backgroundTransition": "none"}
+
+
+def render(deck: Deck, theme: Theme, bundle: _Bundle, cdn: bool = False) -> tuple[str, str]:
+    """Return (index.html, deck.css) for the deck, adding every file used to `bundle`."""
+    env = environment(theme)
+    images = {i.image: bundle.image(i.image) for s in deck.slides for i in s.items
+              if i.kind == "image" and i.image is not None and not i.placeholder}
+    css_dir = "" if bundle.inline else "assets/"
+    css = env.get_template("deck.css.j2").render(
+        deck=deck, theme=theme, settings=theme.settings,
+        font_faces=_font_faces(deck, bundle, theme, css_dir))
+    styles, scripts = _assets(bundle, cdn)
+    styles.append({"inline": _style_text(css)} if bundle.inline else {"url": "assets/deck.css"})
+    html = env.get_template("deck.html.j2").render(
+        deck=deck, theme=theme, settings=theme.settings, styles=styles, scripts=scripts,
+        config=_reveal_config(deck), images=images, generator=f"deckbuilder {__version__}",
+        text_css=lambda style: text_css(style, theme), body_groups=body_groups,
+        box_css=box_css)
+    return html, css
+
+
+def box_css(item: Item) -> str:
+    """Return the inline CSS placing an item at its box on the canvas."""
+    b = item.box
+    return f"left: {px(b.x)}; top: {px(b.y)}; width: {px(b.w)}; height: {px(b.h)}"
+
+
+def write(deck: Deck, out_dir: Path, name: str, theme: Theme, single_file: bool = False,
+          cdn: bool = False) -> Path:
+    """Write the reveal.js deck; return OUTDIR/<name>/index.html or OUTDIR/<name>.html."""
+    bundle = _Bundle(inline=single_file)
+    html, css = render(deck, theme, bundle, cdn)
+    if single_file:
+        return atomic_write_text(out_dir / f"{name}.html", html)
+    files = {"index.html": html.encode("utf-8"), "assets/deck.css": css.encode("utf-8"),
+             **bundle.files, **_licenses(cdn)}
+    dest = out_dir / name
+    staged = staging_dir(dest)
+    try:
+        for rel, data in sorted(files.items()):
+            (staged / rel).parent.mkdir(parents=True, exist_ok=True)
+            (staged / rel).write_bytes(data)
+        staged.chmod(0o755)  # mkdtemp makes it private; a deck folder is meant to be shared
+        replace_dir(staged, dest)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    return dest / "index.html"
+
+
+def _licenses(cdn: bool) -> dict[str, bytes]:
+    """Return the licence files that travel with the copied reveal.js and Carlito."""
+    pairs: Iterable[tuple[Path, str]] = [
+        (VENDOR / "fonts" / "carlito" / "LICENSE", "assets/fonts/LICENSE")]
+    if not cdn:
+        pairs = [*pairs, (VENDOR / "revealjs" / "LICENSE", "assets/reveal/LICENSE")]
+    return {rel: _read(src) for src, rel in pairs if src.is_file()}
