@@ -6,6 +6,8 @@ Errors are `DeckError`s (click exceptions), so there is no try/except here.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from deckbuilder import __version__
@@ -23,3 +25,164 @@ def main() -> None:
       deckbuilder check talk.yaml                  # validate it
       deckbuilder build talk.yaml                  # write the decks
     """
+
+
+@main.command("build")
+@click.argument("spec_path", metavar="SPEC", type=click.Path(exists=True, dir_okay=False,
+                                                               path_type=Path))
+@click.option("--format", "-f", "formats", default="pptx", show_default=True,
+              help="Output formats, comma-separated (pptx, html), or 'all'.")
+@click.option("-o", "--out-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the outputs [default: build/ beside SPEC].")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--allow-missing", is_flag=True,
+              help="Build even if picked images are missing or unreadable, drawing a "
+                   "marked placeholder in their place.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Cache of normalised images [default: $XDG_CACHE_HOME/deckbuilder/img].")
+@click.option("--single-file", is_flag=True,
+              help="html: write one self-contained OUTDIR/<name>.html (scripts, styles, fonts "
+                   "and images inlined) instead of the OUTDIR/<name>/ folder.")
+@click.option("--cdn", is_flag=True,
+              help="html: link reveal.js from the pinned jsDelivr copy (with integrity "
+                   "hashes) instead of copying it; the deck then needs the network.")
+def build_command(spec_path: Path, formats: str, out_dir: Path | None, strict: bool,
+                  allow_missing: bool, cache_dir: Path | None, single_file: bool,
+                  cdn: bool) -> None:
+    """Build the decks of the talk SPEC (default: build/<spec name>.pptx beside it).
+
+    Everything is checked before anything is written: a missing or unreadable image
+    stops the build with every `note:line` listed, and the previous deck stays as it was.
+    """
+    from deckbuilder.build import RENDERERS, build
+    from deckbuilder.errors import report
+
+    wanted = list(RENDERERS) if formats == "all" else [f.strip() for f in formats.split(",")]
+    import sys
+
+    tty = sys.stderr.isatty()  # progress only for a person watching; quiet in pipes and CI
+    result = build(spec_path, wanted, out_dir, strict=strict, allow_missing=allow_missing,
+                   progress=(lambda stage: click.echo(f"{stage}…", err=True)) if tty else None,
+                   cache_dir=cache_dir, single_file=single_file, cdn=cdn)
+    report(result.warnings)
+    click.echo(result.summary())
+
+
+@main.command("check")
+@click.argument("spec_path", metavar="SPEC", type=click.Path(exists=True, dir_okay=False,
+                                                               path_type=Path))
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the planned slides as a JSON list of {kind, line, ...} instead "
+                   "of the summary; an entry slide carries the entry with the spec's "
+                   "overrides applied.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--allow-missing", is_flag=True,
+              help="Report picked images that are missing or unreadable as warnings "
+                   "(build --allow-missing draws placeholders) instead of errors.")
+def check_command(spec_path: Path, as_json: bool, strict: bool, allow_missing: bool) -> None:
+    """Check the talk SPEC without writing anything: spec, vault, picks and images.
+
+    Prints a summary (slides per section, entries without a source, missing or
+    unreadable images with note:line). Every problem goes to stderr as
+    `talk.yaml:LINE: error: ...`; any error exits non-zero and prints nothing else.
+    """
+    import json
+
+    from deckbuilder.check import check, summary, to_json
+    from deckbuilder.errors import report
+
+    result = check(spec_path, strict=strict, allow_missing=allow_missing)
+    report(result.diagnostics)
+    click.echo(json.dumps(to_json(result), ensure_ascii=False, indent=2) if as_json
+               else summary(result))
+
+
+def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
+    from deckbuilder.spec import parse_date
+
+    try:
+        return parse_date(value) if value else None
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from e
+
+
+def _regex(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    import re
+
+    try:
+        return re.compile(value).pattern if value else None
+    except re.error as e:
+        raise click.BadParameter(f"invalid regular expression: {e}") from e
+
+
+@main.command("entries")
+@click.argument("vault_path", metavar="PATH", type=click.Path(path_type=Path))
+@click.option("--tag", "tags", multiple=True, metavar="T",
+              help="Only entries tagged T or below it (T/sub), case-insensitive; repeat "
+                   "for any of several.")
+@click.option("--from", "date_from", metavar="DATE", callback=_day,
+              help="Only entries dated on or after DATE (YYYY-MM-DD[THH:MM]); undated "
+                   "entries are left out.")
+@click.option("--to", "date_to", metavar="DATE", callback=_day,
+              help="Only entries dated on or before DATE; a day is included whole.")
+@click.option("--match", metavar="REGEX", callback=_regex,
+              help="Only entries whose caption, notes or source text match REGEX "
+                   "(case-insensitive).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a JSON list of {id, note, line, date, tags, images, caption, "
+                   "caption_text, source, notes} instead of the table.")
+def entries_command(vault_path: Path, tags: tuple[str, ...], date_from: object,
+                    date_to: object, match: str | None, as_json: bool) -> None:
+    """List the entries of the vault PATH (a notes folder, or one note) in note order.
+
+    An entry is a line holding image embeds, with the caption, source and notes written
+    below it. Warnings (missing images, broken embeds, bad front matter) go to stderr as
+    `PATH/note.md:LINE: warning: ...`; only an unusable PATH makes the exit code non-zero.
+    """
+    import shutil
+
+    from deckbuilder.errors import report
+    from deckbuilder.select import Criteria
+    from deckbuilder.vault import listing
+
+    criteria = Criteria(tags=tags, date_from=date_from, date_to=date_to,  # type: ignore[arg-type]
+                        match=match)
+    found, total, problems = listing.entries(vault_path, criteria)
+    report(problems)
+    if as_json:
+        # Bytes, so the JSON is UTF-8 whatever the locale; a file name that is not valid
+        # UTF-8 keeps its lone surrogates as JSON \u escapes.
+        click.echo(listing.to_json(found).encode("utf-8", "backslashreplace"), nl=False)
+        return
+    # Piped output is cut too (to $COLUMNS, else 120), so columns stay aligned for grep.
+    text = listing.table(found, shutil.get_terminal_size((120, 24)).columns)
+    click.echo(text.encode("utf-8", "replace"), nl=False)
+    click.echo(f"{len(found)} of {total} entries", err=True)
+
+
+@main.command("new")
+@click.argument("spec_path", metavar="SPEC", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--vault", "vault_dir", required=True, type=click.Path(exists=True, path_type=Path),
+              help="The notes folder (or one note) to pick entries from.")
+@click.option("--tag", "tags", multiple=True, metavar="T",
+              help="Only entries with this tag (or a tag below it, T/sub); repeat for any of several.")
+@click.option("--from", "date_from", metavar="DATE", callback=_day,
+              help="Only entries dated on or after DATE (YYYY-MM-DD[THH:MM]).")
+@click.option("--to", "date_to", metavar="DATE", callback=_day,
+              help="Only entries dated on or before DATE; a day is included whole.")
+@click.option("--match", metavar="REGEX", callback=_regex,
+              help="Only entries whose caption, notes or source text match REGEX.")
+@click.option("--force", is_flag=True, help="Overwrite SPEC if it exists.")
+def new_command(spec_path: Path, vault_dir: Path, tags: tuple[str, ...], date_from: object,
+                date_to: object, match: str | None, force: bool) -> None:
+    """Write a starter talk SPEC picking the matching entries of a vault.
+
+    The slides list every matching entry as an explicit `image:` pick in date order
+    (undated last), each with its date and caption as a comment, ready to reorder,
+    cut and re-caption. Refuses to overwrite SPEC without --force.
+    """
+    from deckbuilder.starter import criteria, write_starter
+
+    path = write_starter(spec_path, vault_dir, criteria(tags, date_from, date_to, match),
+                         force=force)
+    click.echo(f"wrote {path}; next: deckbuilder check {path}")

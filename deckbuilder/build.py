@@ -1,0 +1,141 @@
+"""`deckbuilder build`: the whole pipeline as one readable function.
+
+Read everything and validate everything first (spec, vault, picks, theme, every
+picked image); only then plan and render. Nothing is written when there is an error,
+and every output replaces the previous one atomically.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from deckbuilder import images as images_mod
+from deckbuilder import layout
+from deckbuilder import theme as theme_mod
+from deckbuilder.check import CheckReport
+from deckbuilder.check import check as check_talk
+from deckbuilder.errors import BuildError, Diagnostic, Location, check, error
+from deckbuilder.model import Deck, Pick, Vault
+from deckbuilder.render import html, pptx
+
+Progress = Callable[[str], None]
+
+
+def _write_pptx(deck: Deck, out_dir: Path, name: str, **_: object) -> Path:
+    return pptx.write(deck, out_dir / f"{name}.pptx")
+
+
+def _write_html(deck: Deck, out_dir: Path, name: str, theme: theme_mod.Theme,
+                single_file: bool = False, cdn: bool = False, **_: object) -> Path:
+    return html.write(deck, out_dir, name, theme, single_file=single_file, cdn=cdn)
+
+
+# One line per format: a renderer takes the deck, the output folder and the base name.
+RENDERERS: dict[str, Callable[..., Path]] = {
+    "pptx": _write_pptx,
+    "html": _write_html,
+}
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build wrote, with its size, and the warnings it printed."""
+
+    outputs: tuple[Path, ...]
+    slides: int
+    images: int
+    bytes: int
+    seconds: float
+    warnings: tuple[Diagnostic, ...]
+
+    def summary(self) -> str:
+        """Return the one-line summary the CLI prints."""
+        size = f"{self.bytes / 1e6:.1f} MB" if self.bytes >= 1e5 else f"{self.bytes / 1e3:.0f} kB"
+        where = ", ".join(str(p) for p in self.outputs)
+        return (f"{self.slides} slides, {self.images} images, {size}, "
+                f"{self.seconds:.1f} s: {where}")
+
+
+def image_uses(picks: Sequence[Pick], vault: Vault, skip: set[Path] = frozenset()
+               ) -> dict[Path, list[Location]]:
+    """Return each picked image file (less `skip`) with every note:line that uses it."""
+    uses: dict[Path, list[Location]] = {}
+    for pick in picks:
+        if pick.entry is None:
+            continue
+        for ref in pick.entry.images:
+            path = vault.file(ref)
+            if path is not None and path not in skip:
+                where = Location(str(vault.root / pick.entry.note), pick.entry.line)
+                uses.setdefault(path, []).append(where)
+    return uses
+
+
+def _images(report: CheckReport, theme: theme_mod.Theme, allow_missing: bool,
+            cache_dir: Path | None) -> tuple[dict[str, images_mod.Normalised], list[Diagnostic]]:
+    """Return the normalised images by vault-relative path, and any that failed."""
+    vault = report.vault
+    known_bad = {p for p in (vault.file(x.image) for x in report.image_problems) if p}
+    uses = image_uses(report.picks, vault, known_bad)
+    done, problems = images_mod.normalise(uses, theme, report.talk.aspect, cache_dir)
+    if allow_missing:  # drawn as marked placeholders instead
+        problems = [Diagnostic("warning", d.message, d.location) for d in problems]
+    return {p.relative_to(vault.root).as_posix(): n for p, n in done.items()}, problems
+
+
+def _formats(formats: Sequence[str]) -> list[str]:
+    unknown = [f for f in formats if f not in RENDERERS]
+    if unknown:
+        raise BuildError([error(f"unknown format {f!r}; choose from "
+                                f"{', '.join(sorted(RENDERERS))}") for f in unknown])
+    return list(dict.fromkeys(formats))
+
+
+def build(spec_path: Path, formats: Sequence[str] = ("pptx",), out_dir: Path | None = None,
+          strict: bool = False, allow_missing: bool = False, progress: Progress | None = None,
+          cache_dir: Path | None = None, single_file: bool = False,
+          cdn: bool = False) -> BuildResult:
+    """Return what building the talk at `spec_path` wrote; raise DeckError on any error.
+
+    `check` reads the spec and the vault, picks the entries and looks at every picked
+    image (all problems at once); images are then normalised, the deck planned, and
+    each format rendered. Nothing is written before every check has passed.
+    """
+    started = time.monotonic()
+    say = progress or (lambda _stage: None)
+    wanted = _formats(formats)
+    say("checking the talk spec, the vault and the picked images")
+    report = check_talk(Path(spec_path), strict, allow_missing)
+    talk = report.talk
+    theme = theme_mod.load(talk.theme, talk.path.parent)
+    say("normalising images")
+    images, problems = _images(report, theme, allow_missing, cache_dir)
+    diags = list(report.diagnostics) + problems
+    check(diags, strict, BuildError)
+    say("planning slides")
+    deck, planned = layout.plan(talk, report.picks, theme, images)
+    diags += planned
+    check(diags, strict, BuildError)
+    out = Path(out_dir) if out_dir is not None else talk.path.parent / "build"
+    outputs = []
+    for fmt in wanted:
+        say(f"writing {fmt}")
+        outputs.append(RENDERERS[fmt](deck, out, talk.name, theme=theme,
+                                      single_file=single_file, cdn=cdn))
+    return BuildResult(tuple(outputs), len(deck.slides), _count_images(deck),
+                       sum(_size(p) for p in outputs), time.monotonic() - started,
+                       tuple(d for d in diags if not d.is_error))
+
+
+def _count_images(deck: Deck) -> int:
+    return sum(1 for s in deck.slides for i in s.items if i.kind == "image")
+
+
+def _size(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size
+
