@@ -135,6 +135,9 @@ def _count_images(deck: Deck) -> int:
 
 
 def _size(path: Path) -> int:
+    # A folder deck is reported by its index.html, but what the user carries is the folder.
+    if path.name == "index.html":
+        path = path.parent
     if path.is_dir():
         return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
     return path.stat().st_size

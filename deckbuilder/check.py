@@ -19,10 +19,9 @@ from deckbuilder import select, spec, vault
 from deckbuilder.errors import Diagnostic, SpecError, error, warning
 from deckbuilder.errors import check as raise_if_errors
 from deckbuilder.model import Entry, ImageRef, Pick, Talk, Vault
+from deckbuilder.vault.entries import IMAGE_MISSING, IMAGE_REMOTE
 
 MAX_PIXELS = 64_000_000  # the build refuses bigger images (decompression bombs); so do we
-# How vault.read words its warnings about a missing or remote image (see `relevant`).
-_READER_IMAGE_WARNINGS = ("image not found", "remote image")
 
 
 @dataclass(frozen=True)
@@ -120,7 +119,7 @@ def relevant(diags: list[Diagnostic], picks: list[Pick],
             continue
         at = next(((n, loc.line) for n in notes_at.get(loc.line, ()) if _same_note(loc.file, n)),
                   None)
-        if at and not (at in told and d.message.startswith(_READER_IMAGE_WARNINGS)):
+        if at and not (at in told and d.code in (IMAGE_MISSING, IMAGE_REMOTE)):
             kept.append(d)
     return kept, len(diags) - len(kept)
 

@@ -41,6 +41,7 @@ class Diagnostic:
     severity: Severity
     message: str
     location: Location | None = None
+    code: str = ""  # a stable name for the kind of problem, for programs (not printed)
 
     def __str__(self) -> str:
         prefix = f"{self.location}: " if self.location else ""
@@ -52,15 +53,15 @@ class Diagnostic:
 
 
 def error(message: str, file: str | None = None, line: int | None = None,
-          column: int | None = None) -> Diagnostic:
+          column: int | None = None, code: str = "") -> Diagnostic:
     """Return an error diagnostic at file:line[:column]."""
-    return Diagnostic("error", message, Location(file, line, column) if file else None)
+    return Diagnostic("error", message, Location(file, line, column) if file else None, code)
 
 
 def warning(message: str, file: str | None = None, line: int | None = None,
-            column: int | None = None) -> Diagnostic:
+            column: int | None = None, code: str = "") -> Diagnostic:
     """Return a warning diagnostic at file:line[:column]."""
-    return Diagnostic("warning", message, Location(file, line, column) if file else None)
+    return Diagnostic("warning", message, Location(file, line, column) if file else None, code)
 
 
 class DeckError(click.ClickException):
@@ -111,5 +112,6 @@ def check(diagnostics: Sequence[Diagnostic], strict: bool = False,
     """Raise `kind` listing every diagnostic if any is an error (or any at all, with strict)."""
     if errors_in(diagnostics, strict):
         if strict:
-            diagnostics = [Diagnostic("error", d.message, d.location) for d in diagnostics]
+            diagnostics = [Diagnostic("error", d.message, d.location, d.code)
+                           for d in diagnostics]
         raise kind(diagnostics)

@@ -22,6 +22,10 @@ from deckbuilder.vault.index import Index, is_image_name
 from deckbuilder.vault.inline import Embed
 from deckbuilder.vault.scan import TEXT, Scan, scan
 
+# Diagnostic codes of the image warnings, which `check` reports in its own words.
+IMAGE_MISSING = "image-missing"
+IMAGE_REMOTE = "image-remote"
+
 _QUOTE = re.compile(r"^[ \t]*>(?:[ \t]?>)*[ \t]?")
 _CALLOUT = re.compile(r"^\[![^\]]*\][+-]?[ \t]*")
 _BLOCK_ID = re.compile(r"[ \t]+\^[A-Za-z0-9-]+[ \t]*$")
@@ -46,9 +50,9 @@ class _Note:
     plain: dict[str, str]   # caption -> plain text, shared by the notes of one read
     problems: list[Diagnostic] = field(default_factory=list)
 
-    def warn(self, line: int, message: str) -> None:
+    def warn(self, line: int, message: str, code: str = "") -> None:
         """Record a warning at `line` of this note."""
-        self.problems.append(warning(message, self.shown, line))
+        self.problems.append(warning(message, self.shown, line, code=code))
 
     def plain_text(self, md: str) -> str:
         """Return the plain text of a caption (parsed once per distinct caption)."""
@@ -151,9 +155,10 @@ def _images(embeds: tuple[Embed, ...], line: int, note: _Note) -> tuple[ImageRef
         if image is None:
             continue
         if image.remote:
-            note.warn(line, f"remote image {image.target!r} is listed but not downloaded")
+            note.warn(line, f"remote image {image.target!r} is listed but not downloaded",
+                      IMAGE_REMOTE)
         elif image.path is None:
-            note.warn(line, f"image not found: {image.target!r}")
+            note.warn(line, f"image not found: {image.target!r}", IMAGE_MISSING)
         out.append(image)
     return tuple(out)
 
