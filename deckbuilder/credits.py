@@ -13,9 +13,13 @@ from deckbuilder.planning import Ctx, fitted_text, md_text, text_block
 from deckbuilder.slides import source_label
 
 
-def groups(entries: Sequence[Entry]) -> dict[str, dict[tuple[str, str | None], int]]:
-    """Return sources grouped by site (host, or "" without a URL), with their use counts."""
-    out: dict[str, dict[tuple[str, str | None], int]] = {}
+def groups(entries: Sequence[Entry]) -> dict[str, dict[str, tuple[str, str | None, int]]]:
+    """Return sources grouped by site (host, or "" without a URL): (label, url, uses) by key.
+
+    Sources with the same URL are one credit, whatever their text, so a bare-URL source
+    line and a worded one for the same page are listed once, under the worded label.
+    """
+    out: dict[str, dict[str, tuple[str, str | None, int]]] = {}
     for e in entries:
         label = source_label(e.source)
         if not label or e.source is None:
@@ -23,7 +27,9 @@ def groups(entries: Sequence[Entry]) -> dict[str, dict[tuple[str, str | None], i
         url = markup.safe_url(e.source.url)
         site = urlsplit(url).netloc.removeprefix("www.") if url else ""
         group = out.setdefault(site, {})
-        group[(label, url)] = group.get((label, url), 0) + 1
+        key = url or label
+        known, _, uses = group.get(key, (label, url, 0))
+        group[key] = (label if known == urlsplit(url or "").netloc else known, url, uses + 1)
     return dict(sorted(out.items(), key=lambda kv: (kv[0] == "", kv[0])))
 
 
@@ -34,7 +40,7 @@ def _blocks(ctx: Ctx, entries: Sequence[Entry], width: float) -> list[tuple[str,
     for site, sources in groups(entries).items():
         head = site or cr["no_link"]
         out.append(("credit-group", md_text(head), cr["group"], True))
-        for (label, url), count in sources.items():
+        for label, url, count in sources.values():
             text = md_text(label) + (f" ({count} slides)" if count > 1 else "")
             if not url or label != urlsplit(url).netloc:  # a bare URL needs no label line
                 out.append(("credit", text, cr["item"], False))

@@ -200,6 +200,17 @@ def test_credits_list_each_source_once_and_split_when_long(th, tmp_path):
         assert all(inside(i.box, deck) for i in s.items)
 
 
+def test_credits_merge_a_bare_url_source_with_a_worded_one_for_the_same_page(th, tmp_path):
+    url = "https://example.org/papers/ablations.pdf"
+    picks = [Pick("entry", 1, entry(1, "c", [], Source("", url))),
+             Pick("entry", 2, entry(2, "c", [], Source("The ablations paper", url))),
+             Pick("credits", 3)]
+    deck, _ = layout.plan(talk(tmp_path), picks, th, {})
+    items = [(i.role, i.text) for s in deck.slides if s.kind == "credits" for i in s.items]
+    assert [t for r, t in items if r == "credit"] == ["The ablations paper (2 slides)"]
+    assert len([t for r, t in items if r == "credit-url"]) == 1
+
+
 def test_text_slide_blocks_and_overflow(th, tmp_path):
     md = "## Take-aways\n- one **bold**\n  - nested\n1. first\n2. second\n"
     slide = layout.plan(talk(tmp_path), [Pick("text", 3, text=md)], th, {})[0].slides[0]
