@@ -148,6 +148,8 @@ def parser() -> MarkdownIt:
     md.inline.ruler.before("emphasis", "mark", _mark_tokenize)
     md.inline.ruler2.before("emphasis", "mark", _mark_post)
     md.validateLink = lambda url: safe_url(url) is not None  # unsafe links stay text
+    # Obsidian shows a single newline as a line break (unless "strict line breaks" is on).
+    md.add_render_rule("softbreak", lambda *_args: "<br>\n")
     return md
 
 
@@ -207,8 +209,7 @@ def plain(md_text: str) -> str:
 
 def inline_html(md_text: str) -> Markup:
     """Return safe HTML for inline Markdown: raw HTML escaped, only safe links kept."""
-    html = parser().renderInline(md_text)
-    return Markup(html.replace("\n", "<br>\n"))
+    return Markup(parser().renderInline(md_text))
 
 
 def blocks(md_text: str) -> list[Block]:

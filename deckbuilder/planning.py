@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Mapping
 
@@ -59,18 +59,34 @@ def format_date(d: date | datetime | None, theme: Theme) -> str:
 
 
 def text_block(ctx: Ctx, md: str, box: Box, role: str, style: TextStyle) -> Item:
-    """Return a text item (inline Markdown) at `box`."""
+    """Return a text item (inline Markdown) at `box`, broken into the lines it was measured as.
+
+    Explicit line breaks make every renderer draw the planned lines: without them
+    PowerPoint, LibreOffice and browsers each wrap a little differently, and a line the
+    plan wrapped but a renderer did not leaves a gap in the stacked layout.
+    """
+    runs = markup.runs(md)
+    lines = textfit.broken(runs, style.size, box.w, ctx.fonts, style.bold, style.italic)
+    if len(lines) != len(runs):
+        md = textfit.to_markdown(lines)
     return Item("text", box, role=role, text=md, style=style)
 
 
 def fitted_text(ctx: Ctx, md: str, spec: Mapping, width: float, max_h: float,
                 min_size: int | None = None) -> tuple[textfit.Fit, float]:
-    """Return the fit of inline Markdown in `width` x `max_h`, and its height."""
-    runs = markup.runs(md)
+    """Return the fit of inline Markdown in `width` x `max_h`, and its height.
+
+    The text is measured as drawn: in the bold or italic face when the style says so.
+    """
+    bold, italic = bool(spec.get("bold")), bool(spec.get("italic"))
     top = int(spec.get("size", spec.get("max_size")))
     low = int(min_size if min_size is not None else spec.get("min_size", top))
-    fit = textfit.fit(runs, width, max_h, low, top, ctx.fonts)
-    return fit, fit.lines * ctx.fonts.pitch(fit.size)
+    fit = textfit.fit(textfit.styled(markup.runs(md), bold, italic), width, max_h, low, top,
+                      ctx.fonts)
+    # The box's style already draws every run bold or italic: keep the runs as written.
+    runs = tuple(markup.Run(r.text, r.bold and not bold, r.italic and not italic, r.code,
+                            r.mark, r.link) for r in fit.runs)
+    return replace(fit, runs=runs), fit.lines * ctx.fonts.pitch(fit.size)
 
 
 def md_text(text: str) -> str:

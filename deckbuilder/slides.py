@@ -219,7 +219,8 @@ def _block_items(ctx: Ctx, blocks: Sequence[markup.Block], size: float, width: f
         else:
             counters = {}
         style = ctx.style(spec, size * scale)
-        h = textfit.lines_at(b.runs, size * scale, width - indent, ctx.fonts) * ctx.fonts.pitch(
+        drawn = textfit.styled(b.runs, style.bold, style.italic)
+        h = textfit.lines_at(drawn, size * scale, width - indent, ctx.fonts) * ctx.fonts.pitch(
             size * scale)
         items = [text_block(ctx, textfit.to_markdown(b.runs), Box(indent, 0, width - indent, h),
                             b.kind if b.kind != "number" else "bullet", style)]

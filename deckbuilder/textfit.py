@@ -104,6 +104,31 @@ def wrap(toks: Sequence[Token], size: float, width: float, fonts: Fonts) -> list
     return starts
 
 
+def styled(runs: Sequence[Run], bold: bool, italic: bool) -> list[Run]:
+    """Return runs as drawn in a box whose style is bold and/or italic throughout."""
+    if not (bold or italic):
+        return list(runs)
+    return [Run(r.text, r.bold or bold, r.italic or italic, r.code, r.mark, r.link) for r in runs]
+
+
+def broken(runs: Sequence[Run], size: float, width: float, fonts: Fonts,
+           bold: bool = False, italic: bool = False) -> list[Run]:
+    """Return `runs` with a line break wherever the wrap at `size` in `width` starts a line.
+
+    The wrap is measured as drawn in a box styled `bold`/`italic`. The renderers then
+    draw exactly the lines that were measured: every line is narrower than the box by
+    the safety margin, so neither PowerPoint, LibreOffice nor a browser wraps it again.
+    """
+    toks = tokens(runs)
+    starts = set(wrap(tokens(styled(runs, bold, italic)), size, width, fonts)[1:])
+    out: list[Token] = []
+    for i, tok in enumerate(toks):
+        if i in starts and tok.kind != "break" and (not out or out[-1].kind != "break"):
+            out = _strip(out) + [Token("\n", tok.run, "break")]
+        out.append(tok)
+    return join(out)
+
+
 @dataclass(frozen=True)
 class Fit:
     """A fitted text: its size, line count, and the runs kept and cut."""

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from _decks import YI, entry, sample, talk
-from deckbuilder import layout, markup, textfit, theme
+from deckbuilder import layout, markup, planning, textfit, theme
 from deckbuilder.images import Normalised
 from deckbuilder.model import Box, Deck, Pick, Source
 
@@ -88,6 +88,36 @@ def test_caption_fits_its_box_when_measured(th):
     short = plan_one(th, entry(1, "Short", ["a.png"]), imgs)[0].slides[0]
     assert next(i for i in short.items if i.role == "caption").style.size == \
         th.get("image_slide.caption.max_size")
+
+
+def test_text_items_carry_the_measured_line_breaks(th):
+    # Every renderer must draw the planned lines: each wrapped line ends in an explicit
+    # break, and every line is narrower than its box, so no renderer wraps it again.
+    fonts = textfit.Fonts.of(th)
+    imgs = {"a.png": fake("a.png", 1600, 900)}
+    e = entry(1, "The **quick** brown fox " * 12, ["a.png"], YI)
+    cap = next(i for i in plan_one(th, e, imgs)[0].slides[0].items if i.role == "caption")
+    runs = markup.runs(cap.text)
+    lines = "".join(r.text for r in runs).split("\n")
+    assert len(lines) == round(cap.box.h / fonts.pitch(cap.style.size)) > 1
+    assert all(textfit.lines_at([markup.Run(line)], cap.style.size, cap.box.w, fonts) == 1
+               for line in lines)
+    assert any(r.bold for r in runs)
+
+
+def test_bold_styles_are_measured_in_the_bold_face(th, tmp_path):
+    fonts = textfit.Fonts.of(th)
+    ctx = planning.Ctx(talk(tmp_path), th, fonts, 1280, 720, {})
+    text = "Heuristic filters remove documents " * 2
+    # A width at which the text fits one line in the regular face but not in the bold one.
+    width = next(w for w in range(200, 1400, 3)
+                 if textfit.lines_at([markup.Run(text)], 40, w, fonts) == 1
+                 and textfit.lines_at([markup.Run(text, bold=True)], 40, w, fonts) == 2)
+    regular, _ = planning.fitted_text(ctx, text, {"size": 40}, width, 720)
+    bold, bold_h = planning.fitted_text(ctx, text, {"size": 40, "bold": True}, width, 720)
+    assert (regular.lines, bold.lines) == (1, 2)
+    assert bold_h == 2 * fonts.pitch(40)
+    assert not any(r.bold for r in bold.runs)  # the box's style draws it bold
 
 
 def test_caption_overflow_goes_to_notes_with_a_warning(th):

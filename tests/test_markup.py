@@ -52,3 +52,9 @@ def test_blocks_of_a_text_slide() -> None:
     assert [(b.kind, b.level) for b in blocks] == [
         ("heading", 2), ("bullet", 1), ("bullet", 2), ("number", 1), ("paragraph", 0)]
     assert any(r.bold and r.text == "early" for r in blocks[1].runs)
+
+
+def test_line_breaks_render_once_in_html() -> None:
+    assert markup.inline_html("a\nb") == "a<br>\nb"
+    assert markup.inline_html("a\\\nb").count("<br") == 1
+    assert [r.text for r in markup.runs("a\\\nb")] == ["a", "\n", "b"]
