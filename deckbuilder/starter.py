@@ -87,7 +87,14 @@ def _pick_line(entry: Entry, names: select.Names) -> str:
         if entry.source else "(no caption)")
     if len(caption) > COMMENT_WIDTH:
         caption = caption[: COMMENT_WIDTH - 1].rstrip() + "…"
-    return f"  - image: {_quote(name)}  # {when} · {caption}"
+    pick = f"  - image: {_quote(name)}  # {when} · {caption}"
+    unavailable = [i.target for i in entry.images if i.path is None]
+    if unavailable:
+        # `check` and `build` refuse a missing or remote image: left out, but in view, so
+        # the starter passes `check` and the speaker can restore the pick once it exists.
+        why = "remote" if all(i.remote for i in entry.images if i.path is None) else "missing"
+        return f"  # {why} image {_comment(unavailable[0])}:\n  #{pick[1:]}"
+    return pick
 
 
 def _quote(value: str) -> str:

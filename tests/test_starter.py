@@ -94,6 +94,7 @@ def test_ambiguous_file_name_is_written_as_the_entry_id(tmp_path):
     v = tmp_path / "notes"
     v.mkdir()
     (v / "n.md").write_text("![[same.png]]\none\n\n![[same.png]]\ntwo\n")
+    (v / "same.png").write_bytes(b"")
     path = write_starter(tmp_path / "t.yaml", v, criteria())
     assert image_picks(path) == ["same", "same-2"]
 
@@ -113,3 +114,22 @@ def test_new_then_check_on_the_seed_passes_in_date_order(shared, tmp_path):
     assert dates == sorted(dates)  # every seed entry is dated, so date order is sort order
     # The one warning left is the seed's own broken embed on line 14, picked like the rest.
     assert [(d.severity, d.location.line) for d in report.diagnostics] == [("warning", 14)]
+
+
+def test_entries_with_missing_or_remote_images_are_left_out_in_view(tmp_path):
+    from PIL import Image
+    v = tmp_path / "notes"
+    v.mkdir()
+    (v / "n.md").write_text("![[Pasted image 20240301100000.png]]\nHere\n\n"
+                            "![[Pasted image 20240302100000.png]]\nGone\n\n"
+                            "![|300](https://example.org/remote.png)\nFar away\n",
+                            encoding="utf-8")
+    Image.new("RGB", (40, 30), "navy").save(v / "Pasted image 20240301100000.png")
+    path = write_starter(tmp_path / "t.yaml", v, criteria())
+    text = path.read_text(encoding="utf-8")
+    assert image_picks(path) == ["Pasted image 20240301100000.png"]
+    assert '# missing image Pasted image 20240302100000.png:' in text
+    assert '#   - image: "Pasted image 20240302100000.png"' not in text
+    assert '  # - image: "Pasted image 20240302100000.png"' in text
+    assert '# remote image https://example.org/remote.png:' in text
+    check(path)  # the starter passes check as written
