@@ -6,6 +6,7 @@ Errors are `DeckError`s (click exceptions), so there is no try/except here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -158,6 +159,43 @@ def entries_command(vault_path: Path, tags: tuple[str, ...], date_from: object,
     text = listing.table(found, shutil.get_terminal_size((120, 24)).columns)
     click.echo(text.encode("utf-8", "replace"), nl=False)
     click.echo(f"{len(found)} of {total} entries", err=True)
+
+
+@main.command("themes")
+@click.argument("where", metavar="[SPEC]", required=False,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--show", "show", metavar="NAME",
+              help="Print the merged settings of theme NAME (its extends: chain applied).")
+def themes_command(where: Path | None, show: str | None) -> None:
+    """List the themes a talk can use: built-in ones and those in the talk's themes/ folder.
+
+    SPEC is a talk spec (or its folder); its `themes/` folder is searched first, so a
+    theme there overrides a built-in one of the same name. A theme that does not load
+    is listed with its errors.
+    """
+    import yaml
+
+    from deckbuilder import theme
+
+    spec_dir = None if where is None else (where if where.is_dir() else where.parent)
+    if show:
+        settings = theme.load(show, spec_dir).settings
+        click.echo(yaml.safe_dump(_plain(settings), sort_keys=False, allow_unicode=True), nl=False)
+        return
+    for t in theme.catalogue(spec_dir):
+        chain = f" (extends {' < '.join(t.extends)})" if t.extends else ""
+        click.echo(f"{t.name:<14} {t.description}{chain}\n{'':<14} {t.folder}")
+        for problem in t.problems:
+            click.echo(f"{'':<14} {problem}")
+
+
+def _plain(value: object) -> object:
+    """Return read-only theme settings as plain dicts, lists and strings for YAML."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return str(value) if isinstance(value, Path) else value
 
 
 @main.command("new")

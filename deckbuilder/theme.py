@@ -46,6 +46,32 @@ def names(spec_dir: Path | None) -> list[str]:
 
 
 @dataclass(frozen=True)
+class Listed:
+    """A theme as `deckbuilder themes` lists it."""
+
+    name: str
+    folder: Path                 # where the theme's own theme.yaml is
+    extends: tuple[str, ...]     # the chain it builds on, nearest first
+    description: str
+    problems: tuple[str, ...]    # why it does not load, if it doesn't
+
+
+def catalogue(spec_dir: Path | None) -> list[Listed]:
+    """Return every theme on the search path, loaded (a broken one lists its problems)."""
+    out = []
+    for name in names(spec_dir):
+        try:
+            found = load(name, spec_dir)
+        except ThemeError as exc:
+            folder = _find(name, spec_dir, set()) or Path(name)
+            out.append(Listed(name, folder, (), "", tuple(str(d) for d in exc.diagnostics)))
+            continue
+        out.append(Listed(name, found.dirs[0], tuple(d.name for d in found.dirs[1:]),
+                          str(found.settings.get("description", "")), ()))
+    return out
+
+
+@dataclass(frozen=True)
 class Theme:
     """A resolved theme: its folders (most specific first) and merged settings."""
 
