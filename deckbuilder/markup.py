@@ -202,8 +202,15 @@ def runs(md_text: str) -> list[Run]:
     return _walk(_inline_children(md_text))
 
 
+# Characters that can start inline markup (or an entity, or a line break); text without
+# any of them is its own plain text, which spares the parser for most captions.
+_MARKUP_CHARS = re.compile(r"[\\`*_\[\]<>!=&\n\r\x00]")
+
+
 def plain(md_text: str) -> str:
     """Return the plain text of inline Markdown: markup removed, links show their text."""
+    if not _MARKUP_CHARS.search(md_text):
+        return md_text.strip()
     return "".join(r.text for r in runs(md_text)).strip()
 
 

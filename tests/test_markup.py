@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from deckbuilder import markup
 
@@ -58,3 +60,10 @@ def test_line_breaks_render_once_in_html() -> None:
     assert markup.inline_html("a\nb") == "a<br>\nb"
     assert markup.inline_html("a\\\nb").count("<br") == 1
     assert [r.text for r in markup.runs("a\\\nb")] == ["a", "\n", "b"]
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_plain_fast_path_agrees_with_the_parser(text: str) -> None:
+    slow = "".join(r.text for r in markup.runs(text)).strip()
+    assert markup.plain(text) == slow
