@@ -171,3 +171,24 @@ def test_demo_deck_renders_in_libreoffice_with_everything_in_its_box(tmp_path):
                 assert hi - lo > 40, name   # not a blank region
                 checked += 1
     assert checked == result.images > 0    # every picture, and no placeholder among them
+
+
+def test_building_never_modifies_the_notes_or_images(tmp_path):
+    # The vault is the user's archive: read it, never write to it (the outputs go beside
+    # the spec, and the image cache elsewhere).
+    spec = small_talk(tmp_path)
+    vault = tmp_path / "vault"
+    # An EXIF-rotated JPEG is the case most tempting to "fix" in place.
+    from PIL import Image
+    img = Image.new("RGB", (60, 40), "orange")
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    img.save(vault / "d.jpg", exif=exif)
+    (vault / "Two.md").write_text("![[c.png]]\nThird caption\n\n![[d.jpg]]\nRotated\n",
+                                  encoding="utf-8")
+    spec.write_text(spec.read_text(encoding="utf-8").replace("  - credits", "  - image: d.jpg\n"
+                                                             "  - credits"), encoding="utf-8")
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in vault.rglob("*") if p.is_file()}
+    build(spec, formats=("pptx", "html"), cache_dir=tmp_path / "cache")
+    after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in vault.rglob("*") if p.is_file()}
+    assert after == before
