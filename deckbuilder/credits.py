@@ -64,7 +64,9 @@ def credits_slides(ctx: Ctx, pick: Pick, entries: Sequence[Entry],
     top = c.y + title_h + gap
     pages: list[list[Item]] = []
     col, y = cols, c.bottom + 1  # forces a first page
+    head = blocks[0]
     for i, (role, md, spec, h, first) in enumerate(blocks):
+        head = blocks[i] if first else head
         need = h + (blocks[i + 1][3] if first and i + 1 < len(blocks) else 0)  # no orphan head
         gap_before = cr["group_gap"] if first and y > top else 0
         if y + gap_before + need > c.bottom:
@@ -73,6 +75,12 @@ def credits_slides(ctx: Ctx, pick: Pick, entries: Sequence[Entry],
                 pages.append([text_block(ctx, md_text(cr["title"]), Box(c.x, c.y, c.w, title_h),
                                          "title", ctx.style(cr["title_style"]))])
                 col = 0
+            if not first:  # a group carried into a new column keeps its heading
+                x = c.x + col * (width + gap)
+                pages[-1].append(text_block(ctx, head[1] + md_text(cr["continued"]),
+                                            Box(x, y, width, head[3]), head[0],
+                                            ctx.style(head[2])))
+                y += head[3] + cr["item_gap"]
         y += gap_before
         x = c.x + col * (width + gap)
         pages[-1].append(text_block(ctx, md, Box(x, y, width, h), role, ctx.style(spec)))

@@ -125,5 +125,5 @@ def plan(talk: Talk, picks: Sequence[Pick], theme: Theme,
     slides = [_footer(ctx, s, n) for n, s in enumerate(slides, 1)]
     deck = Deck(talk.title, width, height, tuple(slides), subtitle=talk.subtitle,
                 author=talk.author, event=talk.event, date=talk.date, theme=theme.name,
-                background=theme.color("background"))
+                background=theme.color("background"), link=theme.color("link"))
     return deck, diags

@@ -211,3 +211,4 @@ class Deck:
     date: date | None = None
     theme: str = "default"
     background: str = "#FFFFFF"
+    link: str = "#1F5FBF"      # colour of hyperlinks in text

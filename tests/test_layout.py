@@ -230,6 +230,23 @@ def test_credits_list_each_source_once_and_split_when_long(th, tmp_path):
         assert all(inside(i.box, deck) for i in s.items)
 
 
+def test_a_credits_group_carried_to_a_new_column_repeats_its_heading(th, tmp_path):
+    picks = [Pick("entry", i, entry(i, "c", [], Source(f"Source {i}", f"https://example.org/{i}")))
+             for i in range(40)] + [Pick("credits", 99)]
+    deck, _ = layout.plan(talk(tmp_path), picks, th, {})
+    for s in (s for s in deck.slides if s.kind == "credits"):
+        columns: dict[float, list] = {}
+        for i in s.items:
+            if i.role.startswith("credit"):
+                columns.setdefault(i.box.x, []).append(i)
+        for items in columns.values():  # every column opens with its group's heading
+            first = min(items, key=lambda i: i.box.y)
+            assert first.role == "credit-group" and first.text.startswith("example.org")
+    headings = [markup.plain(i.text) for s in deck.slides for i in s.items
+                if i.role == "credit-group"]
+    assert headings[0] == "example.org" and "example.org (continued)" in headings
+
+
 def test_credits_merge_a_bare_url_source_with_a_worded_one_for_the_same_page(th, tmp_path):
     url = "https://example.org/papers/ablations.pdf"
     picks = [Pick("entry", 1, entry(1, "c", [], Source("", url))),

@@ -105,6 +105,19 @@ def test_slide_number_is_a_field_and_properties_come_from_the_deck(built):
         assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
+def test_hyperlinks_take_the_themes_link_colour(built, tmp_path):
+    # Office and LibreOffice colour hyperlinks from the theme's hlink slot, not the run.
+    deck, path = built
+    for d, p in ((deck, path), (replace(deck, link="#C2410C"), tmp_path / "orange.pptx")):
+        if p != path:
+            pptx.write(d, p)
+        with zipfile.ZipFile(p) as z:
+            xml = z.read("ppt/theme/theme1.xml").decode()
+        want = d.link.lstrip("#").upper()
+        assert f'<a:hlink><a:srgbClr val="{want}"/></a:hlink>' in xml
+        assert f'<a:folHlink><a:srgbClr val="{want}"/></a:folHlink>' in xml
+
+
 def test_same_deck_gives_identical_bytes(built, tmp_path):
     deck, path = built
     assert pptx.write(deck, tmp_path / "again.pptx").read_bytes() == path.read_bytes()

@@ -208,6 +208,20 @@ def _properties(prs, deck: Deck) -> None:
             rels.pop(rid)
 
 
+def _link_colour(prs, colour: str) -> None:
+    # PowerPoint and LibreOffice draw hyperlinks in the theme's hlink colour, whatever
+    # colour the run asks for; set it (and folHlink, for visited links) to the deck's.
+    theme_part = prs.slide_master.part.part_related_by(RT.THEME)
+    root = etree.fromstring(theme_part.blob)
+    for name in ("a:hlink", "a:folHlink"):
+        for slot in root.iter(qn(name)):
+            for child in list(slot):
+                slot.remove(child)
+            etree.SubElement(slot, qn("a:srgbClr")).set("val", colour.lstrip("#").upper())
+    theme_part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
+                                      standalone=True)
+
+
 def normalise_zip(data: bytes) -> bytes:
     """Return the zip with fixed timestamps and attributes, member order kept."""
     out = io.BytesIO()
@@ -229,6 +243,7 @@ def to_bytes(deck: Deck) -> bytes:
     master_bg = prs.slide_master.background.fill
     master_bg.solid()
     master_bg.fore_color.rgb = _rgb(deck.background)
+    _link_colour(prs, deck.link)
     layout = _blank_layout(prs)
     for planned in deck.slides:
         _add_slide(prs, layout, planned)
