@@ -8,7 +8,7 @@ and every output replaces the previous one atomically.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -50,6 +50,10 @@ class BuildResult:
     bytes: int
     seconds: float
     warnings: tuple[Diagnostic, ...]
+    # The picked image files the deck was made from (`serve` watches them for changes).
+    inputs: tuple[Path, ...] = ()
+    # The planned deck, for later stages (`export` prints the handout's notes from it).
+    deck: Deck | None = field(default=None, repr=False, compare=False)
 
     def summary(self) -> str:
         """Return the one-line summary the CLI prints."""
@@ -127,7 +131,8 @@ def build(spec_path: Path, formats: Sequence[str] = ("pptx",), out_dir: Path | N
                                       single_file=single_file, cdn=cdn))
     return BuildResult(tuple(outputs), len(deck.slides), _count_images(deck),
                        sum(_size(p) for p in outputs), time.monotonic() - started,
-                       tuple(d for d in diags if not d.is_error))
+                       tuple(d for d in diags if not d.is_error),
+                       tuple(sorted(image_uses(report.picks, report.vault))), deck)
 
 
 def _count_images(deck: Deck) -> int:
