@@ -98,6 +98,88 @@ def check_command(spec_path: Path, as_json: bool, strict: bool, allow_missing: b
                else summary(result))
 
 
+@main.command("export")
+@click.argument("spec_path", metavar="SPEC", type=click.Path(exists=True, dir_okay=False,
+                                                               path_type=Path))
+@click.option("--pdf", "pdf", is_flag=True,
+              help="OUTDIR/<name>.pdf: one page per slide at the deck's size (960×540 pt "
+                   "for 16:9, 720×540 pt for 4:3), links clickable. The default.")
+@click.option("--handout", is_flag=True,
+              help="OUTDIR/<name>-handout.pdf: A4, two slides per page, each with its "
+                   "speaker notes; the talk's title on every page, page numbers.")
+@click.option("--bundle", is_flag=True,
+              help="OUTDIR/<name>-bundle.zip: the PPTX, the PDF, the one-file HTML deck, "
+                   "the handout and a README saying which to use when.")
+@click.option("-o", "--out-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the outputs [default: build/ beside SPEC].")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--allow-missing", is_flag=True,
+              help="Export even if picked images are missing or unreadable, drawing a "
+                   "marked placeholder in their place.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Cache of normalised images [default: $XDG_CACHE_HOME/deckbuilder/img].")
+def export_command(spec_path: Path, pdf: bool, handout: bool, bundle: bool,
+                   out_dir: Path | None, strict: bool, allow_missing: bool,
+                   cache_dir: Path | None) -> None:
+    """Write the conference outputs of the talk SPEC: slides PDF, handout, bundle.
+
+    Needs headless Chromium (`apt-get install chromium`, or set $DECKBUILDER_CHROME to
+    the browser's path). The talk is checked and built first, exactly as by `build`:
+    any error stops the export and writes nothing, and each file replaces the previous
+    one atomically, so a failed export leaves your last PDF as it was.
+
+    \b
+      deckbuilder export talk.yaml                       # build/talk.pdf
+      deckbuilder export talk.yaml --handout             # build/talk-handout.pdf
+      deckbuilder export talk.yaml --pdf --handout --bundle -o usb/
+    """
+    import sys
+
+    from deckbuilder.errors import report
+    from deckbuilder.export import export
+
+    wanted = [name for name, on in (("pdf", pdf), ("handout", handout), ("bundle", bundle))
+              if on] or ["pdf"]
+    tty = sys.stderr.isatty()  # progress only for a person watching; quiet in pipes and CI
+    result = export(spec_path, wanted, out_dir, strict=strict, allow_missing=allow_missing,
+                    progress=(lambda stage: click.echo(f"{stage}…", err=True)) if tty else None,
+                    cache_dir=cache_dir)
+    report(result.warnings)
+    click.echo(result.summary())
+
+
+@main.command("serve")
+@click.argument("spec_path", metavar="SPEC", type=click.Path(exists=True, dir_okay=False,
+                                                               path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Only this machine can connect by default; "
+                   "0.0.0.0 shows the deck to every machine that can reach this one.")
+@click.option("--port", "-p", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on; when it is taken, the next free one is used "
+                   "(0: any free port).")
+@click.option("--open", "open_browser", is_flag=True,
+              help="Open the deck in the default web browser.")
+@click.option("--allow-missing", is_flag=True,
+              help="Build even if picked images are missing or unreadable, drawing a "
+                   "marked placeholder in their place.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Cache of normalised images [default: $XDG_CACHE_HOME/deckbuilder/img].")
+def serve_command(spec_path: Path, host: str, port: int, open_browser: bool,
+                  allow_missing: bool, cache_dir: Path | None) -> None:
+    """Preview the talk SPEC in a browser, rebuilding and reloading on every change.
+
+    Builds the HTML deck into a temporary folder, serves it at http://127.0.0.1:8000/
+    and watches the spec, the vault's notes, the picked images and the themes. When
+    you save, the deck is rebuilt and the open page reloads on the same slide. If a
+    rebuild fails, the last good deck stays up, and its errors are printed here and
+    shown over the slides until the next good build. Ctrl-C stops it; nothing is left
+    behind (use `deckbuilder build` to write the decks).
+    """
+    from deckbuilder.serve import serve
+
+    serve(spec_path, host, port, open_browser, allow_missing, cache_dir)
+
+
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
     from deckbuilder.spec import parse_date
 

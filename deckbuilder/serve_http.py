@@ -1,0 +1,262 @@
+"""The HTTP side of `deckbuilder serve`: the current deck, its status, and the reload stream.
+
+Routes: `/…` serves the current deck folder (index.html with the live-reload script
+tag added); `/__deckbuilder/live.js` is that script; `/__deckbuilder/status` is the
+status as JSON; `/__deckbuilder/events` is a Server-Sent Events stream that sends the
+status on connect and again after every build attempt.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import socket
+import threading
+from dataclasses import asdict, dataclass
+from functools import partial
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from deckbuilder.errors import BuildError
+
+PREFIX = "/__deckbuilder/"
+PORT_TRIES = 20
+KEEPALIVE = 15.0   # s between SSE comments: a vanished browser is noticed, proxies stay open
+
+LIVE_JS = r"""(function () {
+  "use strict";
+  // Added by `deckbuilder serve` only: reload on a new deck, show a failed build's errors.
+  var tag = document.currentScript, build = tag ? tag.getAttribute("data-build") : "";
+  var box = null;
+  function show(errors) {
+    if (!errors.length) { if (box) { box.remove(); box = null; } return; }
+    if (!box) {
+      box = document.createElement("pre");
+      box.id = "deckbuilder-errors";
+      box.title = "Click to hide until the next build";
+      box.style.cssText = "position:fixed;left:0;right:0;bottom:0;max-height:60%;" +
+        "overflow:auto;margin:0;padding:16px 20px;z-index:2147483647;background:#fff5f5;" +
+        "color:#7f1d1d;border-top:4px solid #dc2626;font:14px/1.45 ui-monospace,monospace;" +
+        "white-space:pre-wrap;text-align:left";
+      box.addEventListener("click", function () { box.remove(); box = null; });
+      document.body.appendChild(box);
+    }
+    box.textContent = "deckbuilder: the last build failed" +
+      (build ? "; this is the last good deck." : ".") + "\n\n" + errors.join("\n");
+  }
+  var events = new EventSource("/__deckbuilder/events");
+  events.addEventListener("status", function (e) {
+    var s = JSON.parse(e.data);
+    if (s.build && s.build !== build) { events.close(); location.reload(); return; }
+    show(s.errors);
+  });
+})();
+"""
+WAITING = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>deckbuilder serve</title></head>
+<body style="font: 18px system-ui, sans-serif; margin: 2em">
+<p>No deck yet: the first build failed. Fix the problems below and save; this page
+reloads by itself.</p>
+</body></html>
+"""
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the preview shows: the served deck, and how the latest build attempt went."""
+
+    build: str = ""                     # id of the served deck; "" before any good build
+    ok: bool = False                    # did the latest attempt succeed
+    errors: tuple[str, ...] = ()        # the latest attempt's diagnostics, when it failed
+    slides: int = 0                     # of the served deck
+    attempt: int = 0                    # counts build attempts
+    warnings: tuple[str, ...] = ()      # of the served deck
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the status as the /status endpoint and the event stream send it."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+
+def deck_id(root: Path) -> str:
+    """Return an id of a built deck folder's content: equal decks do not reload the page."""
+    h = hashlib.sha256()
+    for rel in ("index.html", "assets/deck.css"):   # images are named by content in these
+        h.update((root / rel).read_bytes())
+    return h.hexdigest()[:16]
+
+
+class Hub:
+    """The current status and deck folder, shared by the watcher and request threads."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self.status = Status()
+        self.root: Path | None = None
+        self.closed = False
+
+    def current(self) -> tuple[Status, Path | None]:
+        """Return the status and the served deck folder, taken together."""
+        with self._cond:
+            return self.status, self.root
+
+    def publish(self, status: Status, root: Path | None) -> None:
+        """Make `status` current (and `root`, when a build succeeded); wake the streams."""
+        with self._cond:
+            self.status = status
+            if root is not None:
+                self.root = root
+            self._cond.notify_all()
+
+    def wait(self, after: int, timeout: float) -> Status | None:
+        """Return the status once its attempt is past `after` (or at timeout); None if closed."""
+        with self._cond:
+            self._cond.wait_for(lambda: self.closed or self.status.attempt > after, timeout)
+            return None if self.closed else self.status
+
+    def close(self) -> None:
+        """End every event stream."""
+        with self._cond:
+            self.closed = True
+            self._cond.notify_all()
+
+
+class Handler(SimpleHTTPRequestHandler):
+    """Serves the hub's current deck folder and the /__deckbuilder/ endpoints."""
+
+    timeout = 60   # a client that stops reading cannot hold a thread forever
+
+    def __init__(self, *args: Any, hub: Hub, **kwargs: Any):
+        # One request per connection (HTTP/1.0), so the deck is fixed for the request:
+        # a build finishing meanwhile cannot mix two decks in one response.
+        self.hub = hub
+        self.status, self.root = hub.current()
+        super().__init__(*args, directory=str(self.root or Path.cwd()), **kwargs)
+
+    def end_headers(self) -> None:
+        # Revalidate everything: an unchanged image costs a 304, a new deck is never stale.
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # the terminal shows builds, not requests
+
+    def do_GET(self) -> None:
+        path = urlsplit(self.path).path
+        if path.startswith(PREFIX):
+            self._endpoint(path[len(PREFIX):])
+        elif path in ("/", "/index.html"):
+            self._index()
+        elif path == "/favicon.ico":  # browsers ask; a 404 would be an error in the console
+            self.send_response(HTTPStatus.NO_CONTENT)
+            self.end_headers()
+        elif self.root is None:  # never fall back to serving the current folder
+            self.send_error(HTTPStatus.NOT_FOUND, "no deck yet")
+        else:
+            super().do_GET()
+
+    def do_HEAD(self) -> None:
+        if urlsplit(self.path).path.startswith(PREFIX) or self.root is None:
+            self.send_error(HTTPStatus.METHOD_NOT_ALLOWED)
+        else:
+            super().do_HEAD()
+
+    def _endpoint(self, name: str) -> None:
+        if name == "events":
+            self._events()
+        elif name == "status":
+            self._send(json.dumps(self.status.to_json()).encode(), "application/json")
+        elif name == "live.js":
+            self._send(LIVE_JS.encode(), "text/javascript; charset=utf-8")
+        else:
+            self.send_error(HTTPStatus.NOT_FOUND)
+
+    def _send(self, body: bytes, kind: str) -> None:
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _index(self) -> None:
+        root = self.root
+        html = (root / "index.html").read_text(encoding="utf-8") if root else WAITING
+        self._send(inject(html, self.status.build if root else "").encode(),
+                   "text/html; charset=utf-8")
+
+    def _events(self) -> None:
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        status: Status | None = self.status
+        sent = -1
+        try:
+            self.wfile.write(b"retry: 1000\n\n")   # reconnect fast after a restart
+            while status is not None:
+                if status.attempt != sent:
+                    data = json.dumps(status.to_json())
+                    self.wfile.write(f"event: status\ndata: {data}\n\n".encode())
+                    sent = status.attempt
+                else:
+                    self.wfile.write(b": keep-alive\n\n")
+                self.wfile.flush()
+                status = self.hub.wait(status.attempt, KEEPALIVE)
+        except (ConnectionError, TimeoutError):
+            pass  # the page reloaded or was closed: nothing to send it anymore
+
+
+def inject(html: str, build: str) -> str:
+    """Return the deck's index.html with the live-reload script tag before </body>."""
+    tag = f'<script src="{PREFIX}live.js" data-build="{build}"></script>\n'
+    at = html.lower().rfind("</body>")
+    return html[:at] + tag + html[at:] if at >= 0 else html + tag
+
+
+class Server(ThreadingHTTPServer):
+    """The preview's HTTP server: joins its request threads on close, quiet on hang-ups."""
+
+    daemon_threads = False
+    block_on_close = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return  # a browser that reloads mid-download hangs up; that is normal
+        super().handle_error(request, client_address)
+
+
+class Server6(Server):
+    """The same, for an IPv6 --host such as ::1."""
+
+    address_family = socket.AF_INET6
+
+
+def bind(host: str, port: int, hub: Hub) -> tuple[Server, str]:
+    """Return a listening server on `port` or the next free one, and a note if it moved."""
+    kind = Server6 if ":" in host else Server
+    handler = partial(Handler, hub=hub)
+    last = port if port == 0 else min(port + PORT_TRIES - 1, 65535)
+    for candidate in range(port, last + 1):
+        try:
+            server = kind((host, candidate), handler)
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                continue
+            raise BuildError(f"cannot listen on {host}:{candidate}: {e.strerror or e}") from None
+        note = f"port {port} is in use; using {candidate}" if candidate != port else ""
+        return server, note
+    raise BuildError(f"ports {port}-{last} are all in use: choose another with --port")
+
+
+def url_of(server: Server, host: str) -> str:
+    """Return the address to open in a browser."""
+    port = server.server_address[1]
+    if host in ("0.0.0.0", ""):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
