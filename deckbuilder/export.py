@@ -152,7 +152,7 @@ def _print(chrome: str, deck: Deck, theme: theme_mod.Theme, deck_html: Path, wor
 def _checked(pdf: bytes, expected: int, what: str, info: dict[str, str]) -> bytes:
     """Return `pdf` with its metadata set, after checking it has `expected` pages."""
     pages = pdfprint.count_pages(pdf)
-    if pages and pages != expected:  # 0: pages not visible in the file; trust the layout
+    if pages != expected:
         raise BuildError(f"Chromium printed {pages} pages for {what}, expected {expected}")
     return pdfprint.with_info(pdf, info)
 

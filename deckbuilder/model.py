@@ -7,7 +7,7 @@ Slides of Items in canvas pixels (1280x720, or 960x720 for 4:3; 1 px = 9,525 EMU
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+import datetime as dt
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -44,7 +44,7 @@ class Entry:
     id: str
     note: str                  # vault-relative path of the note, with '/'
     line: int                  # 1-based line of the embed line
-    date: date | datetime | None
+    date: dt.date | dt.datetime | None
     tags: tuple[str, ...]      # lower case, without '#'
     images: tuple[ImageRef, ...]
     caption: str               # Markdown as written
@@ -107,7 +107,7 @@ class Talk:
     subtitle: str = ""
     author: str = ""
     event: str = ""
-    date: date | None = None
+    date: dt.date | None = None
     notes: tuple[str, ...] = ()        # vault-relative globs limiting which notes are read
     theme: str = "default"
     aspect: str = "16:9"               # or "4:3"
@@ -208,7 +208,7 @@ class Deck:
     subtitle: str = ""
     author: str = ""
     event: str = ""
-    date: date | None = None
+    date: dt.date | None = None
     theme: str = "default"
     background: str = "#FFFFFF"
     link: str = "#1F5FBF"      # colour of hyperlinks in text

@@ -9,9 +9,12 @@ command-line printing is not used: it mostly prints one blank page for reveal de
 from __future__ import annotations
 
 import base64
-import re
+import io
 from pathlib import Path
 from typing import Mapping
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PdfReadError
 
 from deckbuilder.browser import Page
 from deckbuilder.errors import BuildError
@@ -82,43 +85,22 @@ def print_handout(page: Page, handout_html: Path) -> tuple[bytes, list[int]]:
 
 
 def count_pages(pdf: bytes) -> int:
-    """Return the number of page objects in a PDF Chromium wrote (0 if none are visible)."""
-    # Skia writes page dictionaries uncompressed; `/Type /Pages` (the tree) is excluded.
-    return len(re.findall(rb"/Type\s*/Page(?![A-Za-z])", pdf))
-
-
-def _pdf_text(text: str) -> bytes:
-    # UTF-16BE with a byte-order mark, hex-encoded: any text, nothing to escape.
-    return b"<FEFF" + text.encode("utf-16-be").hex().upper().encode() + b">"
+    """Return the number of pages of a PDF."""
+    return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
 def with_info(pdf: bytes, fields: Mapping[str, str]) -> bytes:
-    """Return `pdf` with its Info dictionary replaced by `fields`, as an incremental update.
+    """Return `pdf` with these document-information fields set (empty ones left out).
 
-    Chromium takes the title from document.title but cannot set an author; an
-    incremental update (ISO 32000-1 §7.5.6) appends a new Info object, a one-entry
-    cross-reference section and a trailer, leaving Chromium's bytes untouched. Creation
-    date and producer are carried over. A PDF this does not recognise is returned as is.
+    Chromium takes the title from document.title but cannot set an author; pypdf
+    appends the new Info as an incremental update, leaving Chromium's bytes as they
+    are. A file that is not a PDF is returned as is.
     """
-    trailer = pdf[pdf.rfind(b"trailer"):]
-    start = re.search(rb"startxref\s+(\d+)\s+%%EOF\s*$", trailer)
-    size = re.search(rb"/Size\s+(\d+)", trailer)
-    root = re.search(rb"/Root\s+(\d+\s+\d+\s+R)", trailer)
-    info = re.search(rb"/Info\s+(\d+)\s+(\d+)\s+R", trailer)
-    if not (trailer.startswith(b"trailer") and start and size and root and info):
+    try:
+        writer = PdfWriter(io.BytesIO(pdf), incremental=True)
+    except PdfReadError:
         return pdf
-    number, generation = int(info[1]), int(info[2])
-    old = re.search(rb"\n%d %d obj\s*<<(.*?)>>\s*endobj" % (number, generation), pdf, re.S)
-    kept = b"".join(m[0] + b"\n" for m in re.finditer(
-        rb"/(?:CreationDate|Producer)\s*\((?:\\.|[^\\)])*\)", old[1] if old else b""))
-    body = b"".join(b"/%s %s\n" % (k.encode("ascii"), _pdf_text(v))
-                    for k, v in fields.items() if v)
-    head = pdf if pdf.endswith(b"\n") else pdf + b"\n"
-    obj_at = len(head)
-    obj = b"%d %d obj\n<<\n%s%s>>\nendobj\n" % (number, generation, body, kept)
-    xref_at = obj_at + len(obj)
-    xref = (b"xref\n%d 1\n%010d %05d n \ntrailer\n<< /Size %s /Root %s /Info %d %d R "
-            b"/Prev %s >>\nstartxref\n%d\n%%%%EOF\n"
-            % (number, obj_at, generation, size[1], root[1], number, generation,
-               start[1], xref_at))
-    return head + obj + xref
+    writer.add_metadata({f"/{key}": value for key, value in fields.items() if value})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
