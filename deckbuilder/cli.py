@@ -6,12 +6,16 @@ Errors are `DeckError`s (click exceptions), so there is no try/except here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
 from deckbuilder import __version__
+
+F = TypeVar("F", bound=Callable[..., object])
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -28,19 +32,77 @@ def main() -> None:
     """
 
 
+# Arguments and options several commands share, defined once so they read the same.
+SPEC = click.argument("spec_path", metavar="SPEC",
+                      type=click.Path(exists=True, dir_okay=False, path_type=Path))
+OUT_DIR = click.option("-o", "--out-dir", type=click.Path(file_okay=False, path_type=Path),
+                       help="Folder for the outputs [default: build/ beside SPEC].")
+STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+CACHE_DIR = click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+                         help="Cache of normalised images "
+                              "[default: $XDG_CACHE_HOME/deckbuilder/img].")
+
+
+def allow_missing(verb: str) -> Callable[[F], F]:
+    """Return the --allow-missing option, its help starting with `verb`."""
+    return click.option("--allow-missing", is_flag=True,
+                        help=f"{verb} even if picked images are missing or unreadable, "
+                             "drawing a marked placeholder in their place.")
+
+
+def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
+    from deckbuilder.spec import parse_date
+
+    try:
+        return parse_date(value) if value else None
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from e
+
+
+def _regex(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    import re
+
+    try:
+        return re.compile(value).pattern if value else None
+    except re.error as e:
+        raise click.BadParameter(f"invalid regular expression: {e}") from e
+
+
+def entry_filters(command: F) -> F:
+    """Add the --tag, --from, --to and --match options that pick entries (entries, new)."""
+    options = [
+        click.option("--tag", "tags", multiple=True, metavar="T",
+                     help="Only entries tagged T or below it (T/sub), case-insensitive; "
+                          "repeat for any of several."),
+        click.option("--from", "date_from", metavar="DATE", callback=_day,
+                     help="Only entries dated on or after DATE (YYYY-MM-DD[THH:MM]); "
+                          "undated entries are left out."),
+        click.option("--to", "date_to", metavar="DATE", callback=_day,
+                     help="Only entries dated on or before DATE; a day is included whole."),
+        click.option("--match", metavar="REGEX", callback=_regex,
+                     help="Only entries whose caption, notes or source text match REGEX "
+                          "(case-insensitive)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _progress() -> Callable[[str], None] | None:
+    """Return a stage printer for a person watching a terminal; None in pipes and CI."""
+    if not sys.stderr.isatty():
+        return None
+    return lambda stage: click.echo(f"{stage}…", err=True)
+
+
 @main.command("build")
-@click.argument("spec_path", metavar="SPEC", type=click.Path(exists=True, dir_okay=False,
-                                                               path_type=Path))
+@SPEC
 @click.option("--format", "-f", "formats", default="pptx", show_default=True,
               help="Output formats, comma-separated (pptx, html), or 'all'.")
-@click.option("-o", "--out-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the outputs [default: build/ beside SPEC].")
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("--allow-missing", is_flag=True,
-              help="Build even if picked images are missing or unreadable, drawing a "
-                   "marked placeholder in their place.")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Cache of normalised images [default: $XDG_CACHE_HOME/deckbuilder/img].")
+@OUT_DIR
+@STRICT
+@allow_missing("Build")
+@CACHE_DIR
 @click.option("--single-file", is_flag=True,
               help="html: write one self-contained OUTDIR/<name>.html (scripts, styles, fonts "
                    "and images inlined) instead of the OUTDIR/<name>/ folder.")
@@ -59,24 +121,19 @@ def build_command(spec_path: Path, formats: str, out_dir: Path | None, strict: b
     from deckbuilder.errors import report
 
     wanted = list(RENDERERS) if formats == "all" else [f.strip() for f in formats.split(",")]
-    import sys
-
-    tty = sys.stderr.isatty()  # progress only for a person watching; quiet in pipes and CI
     result = build(spec_path, wanted, out_dir, strict=strict, allow_missing=allow_missing,
-                   progress=(lambda stage: click.echo(f"{stage}…", err=True)) if tty else None,
-                   cache_dir=cache_dir, single_file=single_file, cdn=cdn)
+                   progress=_progress(), cache_dir=cache_dir, single_file=single_file, cdn=cdn)
     report(result.warnings)
     click.echo(result.summary())
 
 
 @main.command("check")
-@click.argument("spec_path", metavar="SPEC", type=click.Path(exists=True, dir_okay=False,
-                                                               path_type=Path))
+@SPEC
 @click.option("--json", "as_json", is_flag=True,
               help="Print the planned slides as a JSON list of {kind, line, ...} instead "
                    "of the summary; an entry slide carries the entry with the spec's "
                    "overrides applied.")
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@STRICT
 @click.option("--allow-missing", is_flag=True,
               help="Report picked images that are missing or unreadable as warnings "
                    "(build --allow-missing draws placeholders) instead of errors.")
@@ -99,8 +156,7 @@ def check_command(spec_path: Path, as_json: bool, strict: bool, allow_missing: b
 
 
 @main.command("export")
-@click.argument("spec_path", metavar="SPEC", type=click.Path(exists=True, dir_okay=False,
-                                                               path_type=Path))
+@SPEC
 @click.option("--pdf", "pdf", is_flag=True,
               help="OUTDIR/<name>.pdf: one page per slide at the deck's size (960×540 pt "
                    "for 16:9, 720×540 pt for 4:3), links clickable. The default.")
@@ -110,14 +166,10 @@ def check_command(spec_path: Path, as_json: bool, strict: bool, allow_missing: b
 @click.option("--bundle", is_flag=True,
               help="OUTDIR/<name>-bundle.zip: the PPTX, the PDF, the one-file HTML deck, "
                    "the handout and a README saying which to use when.")
-@click.option("-o", "--out-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the outputs [default: build/ beside SPEC].")
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("--allow-missing", is_flag=True,
-              help="Export even if picked images are missing or unreadable, drawing a "
-                   "marked placeholder in their place.")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Cache of normalised images [default: $XDG_CACHE_HOME/deckbuilder/img].")
+@OUT_DIR
+@STRICT
+@allow_missing("Export")
+@CACHE_DIR
 def export_command(spec_path: Path, pdf: bool, handout: bool, bundle: bool,
                    out_dir: Path | None, strict: bool, allow_missing: bool,
                    cache_dir: Path | None) -> None:
@@ -133,24 +185,19 @@ def export_command(spec_path: Path, pdf: bool, handout: bool, bundle: bool,
       deckbuilder export talk.yaml --handout             # build/talk-handout.pdf
       deckbuilder export talk.yaml --pdf --handout --bundle -o usb/
     """
-    import sys
-
     from deckbuilder.errors import report
     from deckbuilder.export import export
 
     wanted = [name for name, on in (("pdf", pdf), ("handout", handout), ("bundle", bundle))
               if on] or ["pdf"]
-    tty = sys.stderr.isatty()  # progress only for a person watching; quiet in pipes and CI
     result = export(spec_path, wanted, out_dir, strict=strict, allow_missing=allow_missing,
-                    progress=(lambda stage: click.echo(f"{stage}…", err=True)) if tty else None,
-                    cache_dir=cache_dir)
+                    progress=_progress(), cache_dir=cache_dir)
     report(result.warnings)
     click.echo(result.summary())
 
 
 @main.command("serve")
-@click.argument("spec_path", metavar="SPEC", type=click.Path(exists=True, dir_okay=False,
-                                                               path_type=Path))
+@SPEC
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Only this machine can connect by default; "
                    "0.0.0.0 shows the deck to every machine that can reach this one.")
@@ -159,11 +206,8 @@ def export_command(spec_path: Path, pdf: bool, handout: bool, bundle: bool,
                    "(0: any free port).")
 @click.option("--open", "open_browser", is_flag=True,
               help="Open the deck in the default web browser.")
-@click.option("--allow-missing", is_flag=True,
-              help="Build even if picked images are missing or unreadable, drawing a "
-                   "marked placeholder in their place.")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Cache of normalised images [default: $XDG_CACHE_HOME/deckbuilder/img].")
+@allow_missing("Build")
+@CACHE_DIR
 def serve_command(spec_path: Path, host: str, port: int, open_browser: bool,
                   allow_missing: bool, cache_dir: Path | None) -> None:
     """Preview the talk SPEC in a browser, rebuilding and reloading on every change.
@@ -180,37 +224,9 @@ def serve_command(spec_path: Path, host: str, port: int, open_browser: bool,
     serve(spec_path, host, port, open_browser, allow_missing, cache_dir)
 
 
-def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
-    from deckbuilder.spec import parse_date
-
-    try:
-        return parse_date(value) if value else None
-    except ValueError as e:
-        raise click.BadParameter(str(e)) from e
-
-
-def _regex(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    import re
-
-    try:
-        return re.compile(value).pattern if value else None
-    except re.error as e:
-        raise click.BadParameter(f"invalid regular expression: {e}") from e
-
-
 @main.command("entries")
 @click.argument("vault_path", metavar="PATH", type=click.Path(path_type=Path))
-@click.option("--tag", "tags", multiple=True, metavar="T",
-              help="Only entries tagged T or below it (T/sub), case-insensitive; repeat "
-                   "for any of several.")
-@click.option("--from", "date_from", metavar="DATE", callback=_day,
-              help="Only entries dated on or after DATE (YYYY-MM-DD[THH:MM]); undated "
-                   "entries are left out.")
-@click.option("--to", "date_to", metavar="DATE", callback=_day,
-              help="Only entries dated on or before DATE; a day is included whole.")
-@click.option("--match", metavar="REGEX", callback=_regex,
-              help="Only entries whose caption, notes or source text match REGEX "
-                   "(case-insensitive).")
+@entry_filters
 @click.option("--json", "as_json", is_flag=True,
               help="Print a JSON list of {id, note, line, date, tags, images, caption, "
                    "caption_text, source, notes} instead of the table.")
@@ -284,14 +300,7 @@ def _plain(value: object) -> object:
 @click.argument("spec_path", metavar="SPEC", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--vault", "vault_dir", required=True, type=click.Path(exists=True, path_type=Path),
               help="The notes folder (or one note) to pick entries from.")
-@click.option("--tag", "tags", multiple=True, metavar="T",
-              help="Only entries with this tag (or a tag below it, T/sub); repeat for any of several.")
-@click.option("--from", "date_from", metavar="DATE", callback=_day,
-              help="Only entries dated on or after DATE (YYYY-MM-DD[THH:MM]).")
-@click.option("--to", "date_to", metavar="DATE", callback=_day,
-              help="Only entries dated on or before DATE; a day is included whole.")
-@click.option("--match", metavar="REGEX", callback=_regex,
-              help="Only entries whose caption, notes or source text match REGEX.")
+@entry_filters
 @click.option("--force", is_flag=True, help="Overwrite SPEC if it exists.")
 def new_command(spec_path: Path, vault_dir: Path, tags: tuple[str, ...], date_from: object,
                 date_to: object, match: str | None, force: bool) -> None:
