@@ -141,6 +141,16 @@ class _Pipe:
             self.pages[message["sessionId"]]._on_event(message["method"], message["params"])
 
 
+def _without_sandbox() -> bool:
+    """Return whether Chromium must run without its sandbox.
+
+    Chromium refuses to start as root with a sandbox, and CI containers often lack the
+    user namespaces it needs; the pages it opens are the deck's own files.
+    """
+    as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    return as_root or bool(os.environ.get("CI")) or bool(os.environ.get("DECKBUILDER_NO_SANDBOX"))
+
+
 class Browser:
     """A headless Chromium process; use as a context manager, or call close()."""
 
@@ -161,8 +171,8 @@ class Browser:
             os.dup2(b, 4)
 
         flags = [*FLAGS, f"--user-data-dir={workdir / 'profile'}"]
-        if hasattr(os, "geteuid") and os.geteuid() == 0:
-            flags.append("--no-sandbox")  # Chromium refuses to run as root with a sandbox
+        if _without_sandbox():
+            flags.append("--no-sandbox")
         log = workdir / "chrome.log"
         with open(log, "wb") as err:
             proc = subprocess.Popen([chrome, *flags, "about:blank"], stdin=subprocess.DEVNULL,
