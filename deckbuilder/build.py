@@ -14,18 +14,23 @@ from typing import Callable, Sequence
 
 from deckbuilder import images as images_mod
 from deckbuilder import layout
+from deckbuilder import outputs as output_guard
 from deckbuilder import theme as theme_mod
 from deckbuilder.check import CheckReport
 from deckbuilder.check import check as check_talk
 from deckbuilder.errors import BuildError, Diagnostic, Location, check, error
-from deckbuilder.model import Deck, Pick, Vault
+from deckbuilder.model import Deck, Pick, Talk, Vault
 from deckbuilder.render import html, pptx
 
 Progress = Callable[[str], None]
 
 
 def _write_pptx(deck: Deck, out_dir: Path, name: str, **_: object) -> Path:
-    return pptx.write(deck, out_dir / f"{name}.pptx")
+    return pptx.write(deck, _pptx_target(out_dir, name))
+
+
+def _pptx_target(out_dir: Path, name: str, **_: object) -> Path:
+    return out_dir / f"{name}.pptx"
 
 
 def _write_html(deck: Deck, out_dir: Path, name: str, theme: theme_mod.Theme,
@@ -33,10 +38,19 @@ def _write_html(deck: Deck, out_dir: Path, name: str, theme: theme_mod.Theme,
     return html.write(deck, out_dir, name, theme, single_file=single_file, cdn=cdn)
 
 
-# One line per format: a renderer takes the deck, the output folder and the base name.
+def _html_target(out_dir: Path, name: str, single_file: bool = False, **_: object) -> Path:
+    return html.target(out_dir, name, single_file)
+
+
+# One line per format: a renderer takes the deck, the output folder and the base name;
+# its target says, before anything is drawn, which path the renderer will replace.
 RENDERERS: dict[str, Callable[..., Path]] = {
     "pptx": _write_pptx,
     "html": _write_html,
+}
+TARGETS: dict[str, Callable[..., Path]] = {
+    "pptx": _pptx_target,
+    "html": _html_target,
 }
 
 
@@ -54,6 +68,7 @@ class BuildResult:
     inputs: tuple[Path, ...] = ()
     # The planned deck, for later stages (`export` prints the handout's notes from it).
     deck: Deck | None = field(default=None, repr=False, compare=False)
+    talk: Talk | None = field(default=None, repr=False, compare=False)
 
     def summary(self) -> str:
         """Return the one-line summary the CLI prints."""
@@ -114,6 +129,9 @@ def build(spec_path: Path, formats: Sequence[str] = ("pptx",), out_dir: Path | N
     say("checking the talk spec, the vault and the picked images")
     report = check_talk(Path(spec_path), strict, allow_missing)
     talk = report.talk
+    out = Path(out_dir) if out_dir is not None else talk.path.parent / "build"
+    targets = [TARGETS[fmt](out, talk.name, single_file=single_file) for fmt in wanted]
+    check(claim_outputs(talk, out, targets), strict, BuildError)
     theme = theme_mod.load(talk.theme, talk.path.parent)
     say("normalising images")
     images, problems = _images(report, theme, allow_missing, cache_dir)
@@ -123,16 +141,28 @@ def build(spec_path: Path, formats: Sequence[str] = ("pptx",), out_dir: Path | N
     deck, planned = layout.plan(talk, report.picks, theme, images)
     diags += planned
     check(diags, strict, BuildError)
-    out = Path(out_dir) if out_dir is not None else talk.path.parent / "build"
     outputs = []
-    for fmt in wanted:
+    for fmt, target in zip(wanted, targets):
         say(f"writing {fmt}")
-        outputs.append(RENDERERS[fmt](deck, out, talk.name, theme=theme,
-                                      single_file=single_file, cdn=cdn))
+        try:
+            outputs.append(RENDERERS[fmt](deck, out, talk.name, theme=theme,
+                                          single_file=single_file, cdn=cdn))
+        except OSError as e:
+            raise BuildError(f"cannot write {target}: {e.strerror or e}") from None
     return BuildResult(tuple(outputs), len(deck.slides), _count_images(deck),
                        sum(_size(p) for p in outputs), time.monotonic() - started,
                        tuple(d for d in diags if not d.is_error),
-                       tuple(sorted(image_uses(report.picks, report.vault))), deck)
+                       tuple(sorted(image_uses(report.picks, report.vault))), deck, talk)
+
+
+def claim_outputs(talk: Talk, out: Path, targets: Sequence[Path]) -> list[Diagnostic]:
+    """Return an error for each target that is not deckbuilder's to replace."""
+    bad_name = output_guard.bad_name(talk.path)
+    if bad_name is not None:
+        return [bad_name]
+    return output_guard.claim(targets, {
+        "the vault": talk.vault, "the talk's folder": talk.path.parent,
+        "the spec": talk.path, "the output folder": out})
 
 
 def _count_images(deck: Deck) -> int:

@@ -112,14 +112,23 @@ def export(spec_path: Path, outputs: Sequence[str] = ("pdf",), out_dir: Path | N
         deck = built.deck
         assert deck is not None  # build always returns the deck it planned
         deck_html = next(p for p in built.outputs if p.suffix == ".html")
+        out = Path(out_dir) if out_dir is not None else Path(spec_path).parent / "build"
+        assert built.talk is not None
+        check(build_mod.claim_outputs(built.talk, out, targets(out, deck_html.stem, wanted)),
+              strict, BuildError)
         theme = theme_mod.load(deck.theme, Path(spec_path).parent)
         printed = _print(chrome, deck, theme, deck_html, work, wanted, say)
         diags = list(built.warnings) + _cut_warnings(deck, printed.cut, Path(spec_path))
         check(diags, strict, BuildError)
-        out = Path(out_dir) if out_dir is not None else Path(spec_path).parent / "build"
         files = _write(out, deck_html.stem, deck, printed, deck_html, wanted, say)
     return ExportResult(files, len(deck.slides), time.monotonic() - started,
                         tuple(d for d in diags if not d.is_error))
+
+
+def targets(out: Path, name: str, wanted: set[str]) -> list[Path]:
+    """Return the files an export of `wanted` outputs replaces, in a fixed order."""
+    files = {"pdf": f"{name}.pdf", "handout": f"{name}-handout.pdf", "bundle": f"{name}-bundle.zip"}
+    return [out / files[o] for o in OUTPUTS if o in wanted]
 
 
 def _print(chrome: str, deck: Deck, theme: theme_mod.Theme, deck_html: Path, work: Path,

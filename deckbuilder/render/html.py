@@ -20,7 +20,7 @@ from typing import Any, Iterable
 import jinja2
 from markupsafe import Markup
 
-from deckbuilder import __version__, markup
+from deckbuilder import __version__, markup, outputs
 from deckbuilder.errors import BuildError
 from deckbuilder.fsutil import atomic_write_text, replace_dir, staging_dir
 from deckbuilder.model import Deck, Item, TextStyle
@@ -266,16 +266,27 @@ def box_css(item: Item) -> str:
     return f"left: {px(b.x)}; top: {px(b.y)}; width: {px(b.w)}; height: {px(b.h)}"
 
 
+# The deck folder's marker file: later builds replace only folders that hold it.
+MARKER_TEXT = (b"This folder is a deck written by deckbuilder; the next build of the same "
+               b"talk replaces it whole.\n")
+
+
+def target(out_dir: Path, name: str, single_file: bool = False) -> Path:
+    """Return what `write` replaces: OUTDIR/<name>.html, or the folder OUTDIR/<name>."""
+    return out_dir / f"{name}.html" if single_file else out_dir / name
+
+
 def write(deck: Deck, out_dir: Path, name: str, theme: Theme, single_file: bool = False,
           cdn: bool = False) -> Path:
     """Write the reveal.js deck; return OUTDIR/<name>/index.html or OUTDIR/<name>.html."""
     bundle = _Bundle(inline=single_file)
     html, css = render(deck, theme, bundle, cdn)
+    html = outputs.mark_text(html)
     if single_file:
-        return atomic_write_text(out_dir / f"{name}.html", html)
+        return atomic_write_text(target(out_dir, name, single_file), html)
     files = {"index.html": html.encode("utf-8"), "assets/deck.css": css.encode("utf-8"),
-             **bundle.files, **_licenses(cdn)}
-    dest = out_dir / name
+             outputs.DECK_MARKER: MARKER_TEXT, **bundle.files, **_licenses(cdn)}
+    dest = target(out_dir, name, single_file)
     staged = staging_dir(dest)
     try:
         for rel, data in sorted(files.items()):
