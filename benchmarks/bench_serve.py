@@ -50,7 +50,7 @@ def status(url: str) -> dict[str, object]:
 def poll_cost(spec: Path) -> tuple[float, int]:
     """Return the median time of one poll (ms, warm cache) and how many paths it covers."""
     from deckbuilder.build import build
-    from deckbuilder.watch import Poller, watched
+    from deckbuilder.serve.watch import Poller, watched
 
     result = build(spec, ("html",), OUT / "serve-poll", cache_dir=OUT / "serve-cache")
     what, poller = watched(spec, result.inputs), Poller()

@@ -19,7 +19,7 @@ from deckbuilder import theme as theme_mod
 from deckbuilder.check import CheckReport
 from deckbuilder.check import check as check_talk
 from deckbuilder.errors import BuildError, Diagnostic, Location, check, error
-from deckbuilder.model import Deck, Pick, Talk, Vault
+from deckbuilder.model import Deck, Normalised, Pick, Talk, Vault
 from deckbuilder.render import html, pptx
 
 Progress = Callable[[str], None]
@@ -94,7 +94,7 @@ def image_uses(picks: Sequence[Pick], vault: Vault, skip: set[Path] = frozenset(
 
 
 def _images(report: CheckReport, theme: theme_mod.Theme, allow_missing: bool,
-            cache_dir: Path | None) -> tuple[dict[str, images_mod.Normalised], list[Diagnostic]]:
+            cache_dir: Path | None) -> tuple[dict[str, Normalised], list[Diagnostic]]:
     """Return the normalised images by vault-relative path, and any that failed."""
     vault = report.vault
     known_bad = {p for p in (vault.file(x.image) for x in report.image_problems) if p}

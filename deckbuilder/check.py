@@ -11,15 +11,15 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from PIL import Image
 
-from deckbuilder import select, spec, vault
+from deckbuilder import picks as picks_mod
+from deckbuilder import spec, vault
 from deckbuilder.errors import Diagnostic, SpecError, error, warning
 from deckbuilder.errors import check as raise_if_errors
 from deckbuilder.model import Entry, ImageRef, Pick, Talk, Vault
-from deckbuilder.vault.entries import IMAGE_MISSING, IMAGE_REMOTE
+from deckbuilder.vault import IMAGE_MISSING, IMAGE_REMOTE
 
 MAX_PIXELS = 64_000_000  # the build refuses bigger images (decompression bombs); so do we
 
@@ -85,7 +85,7 @@ def check(spec_path: Path, strict: bool = False, allow_missing: bool = False) ->
         raise_if_errors(diags, strict, kind=SpecError)
     assert talk is not None
     read, vault_diags = vault.read(talk.vault, talk.notes)
-    picks, pick_diags = select.picks(talk, read)
+    picks, pick_diags = picks_mod.of(talk, read)
     problems = image_problems(read, picks)
     kept, hidden = relevant(vault_diags, picks, problems)
     severity = warning if allow_missing else error
@@ -168,56 +168,3 @@ def unreadable(path: Path) -> str | None:
             Image.DecompressionBombWarning) as e:
         return str(e) or type(e).__name__
     return None
-
-
-# ---------------------------------------------------------------- output
-
-
-def to_json(report: CheckReport) -> list[dict[str, Any]]:
-    """Return the planned slides as `check --json` prints them."""
-    talk, out, seen = report.talk, [], []
-    for p in report.picks:
-        item: dict[str, Any] = {"kind": p.kind, "line": p.line}
-        if p.kind == "title":
-            item.update(title=talk.title, subtitle=talk.subtitle, author=talk.author,
-                        event=talk.event, date=talk.date.isoformat() if talk.date else None)
-        elif p.kind == "section":
-            item["title"] = p.text
-        elif p.kind in ("text", "closing"):
-            item["text"] = p.text
-        elif p.kind == "entry" and p.entry is not None:
-            item["entry"] = p.entry.to_json()
-            seen.append(p.entry)
-        elif p.kind == "credits":
-            item["sources"] = _credits(seen)
-        out.append(item)
-    return out
-
-
-def _credits(entries: list[Entry]) -> list[dict[str, Any]]:
-    """Return the distinct sources of the entries shown so far, first use first."""
-    found: dict[tuple[str, str | None], list[str]] = {}
-    for e in entries:
-        if e.source is not None:
-            found.setdefault((e.source.text, e.source.url), []).append(e.id)
-    return [{"text": t, "url": u, "entries": ids} for (t, u), ids in found.items()]
-
-
-def summary(report: CheckReport) -> str:
-    """Return the human summary `check` prints."""
-    entries, talk = report.entries, report.talk
-    lines = [f"{talk.path}: {len(report.picks)} slides, {len(entries)} of them entries "
-             f"(from {len(report.vault.entries)} in {talk.vault})", "Slides per section:"]
-    lines += [f"  {n:4d}  {title or '(before the first section)'}"
-              for title, n in report.sections()]
-    unsourced = report.unsourced()
-    lines.append(f"Entries without a source: {len(unsourced) or 'none'}")
-    lines += [f"  {e.note}:{e.line}  {e.id}" for e in unsourced]
-    lines.append(f"Missing or unreadable images: {len(report.image_problems) or 'none'}")
-    lines += [f"  {p.entry.note}:{p.entry.line}  {p.image.target}  ({p.problem}; picked on "
-              f"line {p.pick_line})" for p in report.image_problems]
-    if report.hidden_warnings:
-        n = report.hidden_warnings
-        lines.append(f"({n} vault warning{'s are' if n > 1 else ' is'} about entries this "
-                     f"talk does not show; `deckbuilder entries {talk.vault}` lists them)")
-    return "\n".join(lines)

@@ -51,7 +51,7 @@ def allow_missing(verb: str) -> Callable[[F], F]:
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
-    from deckbuilder.spec import parse_date
+    from deckbuilder.spec.yamlnodes import parse_date
 
     try:
         return parse_date(value) if value else None
@@ -146,7 +146,8 @@ def check_command(spec_path: Path, as_json: bool, strict: bool, allow_missing: b
     """
     import json
 
-    from deckbuilder.check import check, summary, to_json
+    from deckbuilder.check import check
+    from deckbuilder.commands.check import summary, to_json
     from deckbuilder.errors import report
 
     result = check(spec_path, strict=strict, allow_missing=allow_missing)
@@ -241,8 +242,8 @@ def entries_command(vault_path: Path, tags: tuple[str, ...], date_from: object,
     import shutil
 
     from deckbuilder.errors import report
-    from deckbuilder.select import Criteria
-    from deckbuilder.vault import listing
+    from deckbuilder.picks import Criteria
+    from deckbuilder.commands import entries as listing
 
     criteria = Criteria(tags=tags, date_from=date_from, date_to=date_to,  # type: ignore[arg-type]
                         match=match)

@@ -13,7 +13,6 @@ import io
 import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -22,23 +21,13 @@ from PIL import Image, ImageOps
 
 from deckbuilder.errors import Diagnostic, Location
 from deckbuilder.fsutil import atomic_write_bytes
-from deckbuilder.model import CANVAS
+from deckbuilder.model import CANVAS, Normalised
 from deckbuilder.theme import Theme
 
 PIPELINE_VERSION = "1"        # bump when the output of `_convert` changes
 MAX_PIXELS = 64_000_000       # bigger sources are refused (decompression bombs)
 GRAPHIC_FORMATS = frozenset({"PNG", "GIF", "BMP"})
 CANVAS_PPI = 96               # canvas px per inch: 1280 px across a 13.333 in slide
-
-
-@dataclass(frozen=True)
-class Normalised:
-    """A normalised image file in the cache, with its pixel size."""
-
-    source: Path
-    path: Path
-    width: int
-    height: int
 
 
 def cache_root(cache_dir: Path | None = None) -> Path:

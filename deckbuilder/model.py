@@ -9,7 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import datetime as dt
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping, get_args
+
+# ---------------------------------------------------------------- vocabulary
+# The words the stages share, as types: a misspelt kind is a type error, not a silent
+# fall-through, and each tuple of values is derived from its type, once.
+
+SpecKind = Literal["title", "section", "select", "image", "text", "credits", "closing"]
+PickKind = Literal["title", "section", "entry", "text", "credits", "closing"]
+SlideKind = Literal["title", "section", "image", "multi-image", "text", "credits", "closing"]
+ItemKind = Literal["image", "text", "rect"]
+Order = Literal["note", "date", "reverse-date"]
+Placement = Literal["bottom", "right", "auto"]
+Aspect = Literal["16:9", "4:3"]
+ORDERS: tuple[Order, ...] = get_args(Order)
+PLACEMENTS: tuple[Placement, ...] = get_args(Placement)
+ASPECTS: tuple[Aspect, ...] = get_args(Aspect)
 
 # ---------------------------------------------------------------- vault entries
 
@@ -92,7 +107,7 @@ class Vault:
 class SlideSpec:
     """One item of the spec's `slides:` list, as written, with the line it is on."""
 
-    kind: str                  # title | section | select | image | text | credits | closing
+    kind: SpecKind
     line: int
     params: Mapping[str, Any] = field(default_factory=dict)
 
@@ -110,7 +125,7 @@ class Talk:
     date: dt.date | None = None
     notes: tuple[str, ...] = ()        # vault-relative globs limiting which notes are read
     theme: str = "default"
-    aspect: str = "16:9"               # or "4:3"
+    aspect: Aspect = "16:9"
     slides: tuple[SlideSpec, ...] = ()
 
     @property
@@ -123,10 +138,23 @@ class Talk:
 class Pick:
     """One slide-to-be after selection: what the spec asked for, with entries resolved."""
 
-    kind: str                  # title | section | entry | text | credits | closing
+    kind: PickKind
     line: int                  # the spec line that made it
     entry: Entry | None = None  # for kind == "entry", with the spec's overrides applied
     text: str = ""             # section title, or Markdown of a text slide
+
+
+# ---------------------------------------------------------------- normalised images
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """A normalised image file in the cache, with its pixel size."""
+
+    source: Path
+    path: Path
+    width: int
+    height: int
 
 
 # ---------------------------------------------------------------- planned deck
@@ -173,7 +201,7 @@ class TextStyle:
 class Item:
     """One thing drawn on a slide at a fixed box."""
 
-    kind: str                  # image | text | rect
+    kind: ItemKind
     box: Box
     role: str = ""             # picture, caption, title, subtitle, footer, slide-number, body, ...
     text: str = ""             # Markdown (inline for captions/titles, block for body text)
@@ -189,7 +217,7 @@ class Item:
 class Slide:
     """One planned slide: its items in drawing order and its speaker notes."""
 
-    kind: str                  # title | section | image | multi-image | text | credits | closing
+    kind: SlideKind
     items: tuple[Item, ...]
     notes: str = ""
     background: str | None = None

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Sequence
 
-from deckbuilder import select, theme, vault
+from deckbuilder import picks, theme, vault
 from deckbuilder.errors import DeckError, error
 from deckbuilder.fsutil import atomic_write_text
 from deckbuilder.model import Entry
@@ -25,13 +25,13 @@ _YAML_RAW_UNSAFE = re.compile("[^\\x09\\x0A\\x0D\\x20-\\x7E\\xA0-\\u2027\\u202A-
 
 
 def criteria(tags: Sequence[str] = (), date_from: date | None = None,
-             date_to: date | None = None, match: str | None = None) -> select.Criteria:
+             date_to: date | None = None, match: str | None = None) -> picks.Criteria:
     """Return the Criteria of `new`'s options (tags lower case, without '#')."""
-    return select.Criteria(tags=tuple(t.lstrip("#").lower() for t in tags if t.strip()),
+    return picks.Criteria(tags=tuple(t.lstrip("#").lower() for t in tags if t.strip()),
                            date_from=date_from, date_to=date_to, match=match or None)
 
 
-def write_starter(spec_path: Path, vault_dir: Path, criteria: select.Criteria,
+def write_starter(spec_path: Path, vault_dir: Path, criteria: picks.Criteria,
                   force: bool = False) -> Path:
     """Write a starter spec picking the matching entries in date order; return its path."""
     spec_path = Path(spec_path)
@@ -41,7 +41,7 @@ def write_starter(spec_path: Path, vault_dir: Path, criteria: select.Criteria,
         raise DeckError([error("already exists; nothing written (use --force to overwrite it)",
                                str(spec_path))])
     read, _ = vault.read(Path(vault_dir), ())
-    entries = select.ordered(select.filter(read.entries, criteria), "date")
+    entries = picks.ordered(picks.filter(read.entries, criteria), "date")
     if not entries:
         raise DeckError([error(f"none of the vault's {len(read.entries)} entries match; nothing "
                                f"written", str(vault_dir))])
@@ -69,13 +69,13 @@ def starter_text(spec_path: Path, vault_dir: Path, all_entries: tuple[Entry, ...
         "slides:",
         "  - title",
     ]
-    names = select.Names.of(all_entries)
+    names = picks.Names.of(all_entries)
     lines += [_pick_line(e, names) for e in picked]
     lines.append("  - credits")
     return "\n".join(lines) + "\n"
 
 
-def _pick_line(entry: Entry, names: select.Names) -> str:
+def _pick_line(entry: Entry, names: picks.Names) -> str:
     # The first image's file name reads best; the id when that name is ambiguous.
     name = (entry.images[0].path or entry.images[0].target).rsplit("/", 1)[-1]
     if names.find(name) != [entry]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from deckbuilder.browser import Browser
+from deckbuilder.export.browser import Browser
 
 READY = ("window.Reveal && Reveal.isReady() && document.fonts.status === 'loaded' "
          "&& [...document.images].every(i => i.complete)")

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import require_tool
 from deckbuilder import theme as themes
-from deckbuilder.browser import Browser, Page, find_chrome
+from deckbuilder.export.browser import Browser, Page, find_chrome
 from deckbuilder.errors import BuildError
 from deckbuilder.model import Deck
 from deckbuilder.render import html

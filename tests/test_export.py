@@ -23,9 +23,11 @@ from conftest import require_tool
 from deckbuilder import theme as themes
 from deckbuilder.cli import main
 from deckbuilder.errors import BuildError, DeckError
-from deckbuilder.export import ExportResult, bundle_zip, export, handout_page
+from deckbuilder.export import ExportResult, export
+from deckbuilder.export.bundle import bundle_zip
+from deckbuilder.export.handout import handout_page
 from deckbuilder.model import Deck, Slide
-from deckbuilder.pdfprint import with_info
+from deckbuilder.export.pdf import with_info
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "talks" / "demo.yaml"

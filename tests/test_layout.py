@@ -9,8 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from _decks import YI, entry, sample, talk
-from deckbuilder import layout, markup, planning, textfit, theme
-from deckbuilder.images import Normalised
+from deckbuilder import layout, markup, theme
+from deckbuilder.layout import context, measure
+from deckbuilder.model import Normalised
 from deckbuilder.model import Box, Deck, Pick, Source
 
 
@@ -75,13 +76,13 @@ def test_picture_and_texts_do_not_overlap(tmp_path):
 
 
 def test_caption_fits_its_box_when_measured(th):
-    fonts = textfit.Fonts.of(th)
+    fonts = measure.Fonts.of(th)
     imgs = {"a.png": fake("a.png", 1600, 900)}
     for words in (3, 30, 60):
         e = entry(1, " ".join(["Deduplicate"] * words), ["a.png"], YI)
         deck, diags = plan_one(th, e, imgs)
         cap = next(i for i in deck.slides[0].items if i.role == "caption")
-        lines = textfit.lines_at(markup.runs(cap.text), cap.style.size, cap.box.w, fonts)
+        lines = measure.lines_at(markup.runs(cap.text), cap.style.size, cap.box.w, fonts)
         assert lines * fonts.pitch(cap.style.size) <= cap.box.h + 1e-6
         assert th.get("image_slide.caption.min_size") <= cap.style.size \
             <= th.get("image_slide.caption.max_size")
@@ -93,28 +94,28 @@ def test_caption_fits_its_box_when_measured(th):
 def test_text_items_carry_the_measured_line_breaks(th):
     # Every renderer must draw the planned lines: each wrapped line ends in an explicit
     # break, and every line is narrower than its box, so no renderer wraps it again.
-    fonts = textfit.Fonts.of(th)
+    fonts = measure.Fonts.of(th)
     imgs = {"a.png": fake("a.png", 1600, 900)}
     e = entry(1, "The **quick** brown fox " * 12, ["a.png"], YI)
     cap = next(i for i in plan_one(th, e, imgs)[0].slides[0].items if i.role == "caption")
     runs = markup.runs(cap.text)
     lines = "".join(r.text for r in runs).split("\n")
     assert len(lines) == round(cap.box.h / fonts.pitch(cap.style.size)) > 1
-    assert all(textfit.lines_at([markup.Run(line)], cap.style.size, cap.box.w, fonts) == 1
+    assert all(measure.lines_at([markup.Run(line)], cap.style.size, cap.box.w, fonts) == 1
                for line in lines)
     assert any(r.bold for r in runs)
 
 
 def test_bold_styles_are_measured_in_the_bold_face(th, tmp_path):
-    fonts = textfit.Fonts.of(th)
-    ctx = planning.Ctx(talk(tmp_path), th, fonts, 1280, 720, {})
+    fonts = measure.Fonts.of(th)
+    ctx = context.Ctx(talk(tmp_path), th, fonts, 1280, 720, {})
     text = "Heuristic filters remove documents " * 2
     # A width at which the text fits one line in the regular face but not in the bold one.
     width = next(w for w in range(200, 1400, 3)
-                 if textfit.lines_at([markup.Run(text)], 40, w, fonts) == 1
-                 and textfit.lines_at([markup.Run(text, bold=True)], 40, w, fonts) == 2)
-    regular, _ = planning.fitted_text(ctx, text, {"size": 40}, width, 720)
-    bold, bold_h = planning.fitted_text(ctx, text, {"size": 40, "bold": True}, width, 720)
+                 if measure.lines_at([markup.Run(text)], 40, w, fonts) == 1
+                 and measure.lines_at([markup.Run(text, bold=True)], 40, w, fonts) == 2)
+    regular, _ = context.fitted_text(ctx, text, {"size": 40}, width, 720)
+    bold, bold_h = context.fitted_text(ctx, text, {"size": 40, "bold": True}, width, 720)
     assert (regular.lines, bold.lines) == (1, 2)
     assert bold_h == 2 * fonts.pitch(40)
     assert not any(r.bold for r in bold.runs)  # the box's style draws it bold

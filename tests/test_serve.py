@@ -23,8 +23,8 @@ from click.testing import CliRunner
 from conftest import ROOT, require_tool
 from deckbuilder.cli import main
 from deckbuilder.errors import BuildError
-from deckbuilder.serve import Preview
-from deckbuilder.serve_http import bind, Hub, inject
+from deckbuilder.serve.preview import Preview
+from deckbuilder.serve.server import bind, Hub, inject
 
 CAPTION = "Left: document lengths in the raw crawl; right: after the heuristic filters."
 NEW_CAPTION = "Left: raw crawl lengths; right: what the heuristic filters keep (edited)."
@@ -264,7 +264,7 @@ def test_cli_help_names_every_option():
 
 @pytest.mark.tools
 def test_the_open_page_reloads_itself_on_the_same_slide(talk, cache):
-    from deckbuilder.browser import Browser
+    from deckbuilder.export.browser import Browser
 
     chrome = require_tool("chromium", "chromium-browser", "google-chrome")
     with Preview(talk, port=0, cache_dir=cache, say=Said(), interval=0.1) as preview, \

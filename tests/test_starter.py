@@ -10,7 +10,8 @@ import yaml
 
 from _seed import seed_vault
 from deckbuilder import spec
-from deckbuilder.check import check, to_json
+from deckbuilder.check import check
+from deckbuilder.commands.check import to_json
 from deckbuilder.errors import DeckError
 from deckbuilder.starter import _quote, criteria, write_starter
 

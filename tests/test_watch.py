@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from deckbuilder import theme as themes
-from deckbuilder.watch import Poller, Watched, changes, rebase, signature, watched
+from deckbuilder.serve.watch import Poller, Watched, changes, rebase, signature, watched
 
 SPEC = "title: T\nvault: notes\nslides:\n  - title\n"
 

@@ -7,6 +7,8 @@ lines), `entries` (a note's lines -> entries), `reader` (the whole vault).
 
 from __future__ import annotations
 
-from deckbuilder.vault.reader import read
+from deckbuilder.vault.entries import IMAGE_MISSING, IMAGE_REMOTE
+from deckbuilder.vault.index import is_image_name
+from deckbuilder.vault.reader import glob_regex, read
 
-__all__ = ["read"]
+__all__ = ["read", "glob_regex", "is_image_name", "IMAGE_MISSING", "IMAGE_REMOTE"]

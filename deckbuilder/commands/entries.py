@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Sequence
 
-from deckbuilder import select
+from deckbuilder import picks
 from deckbuilder.errors import Diagnostic
 from deckbuilder.model import Entry
 from deckbuilder.vault.reader import collector_paused, read
@@ -19,10 +19,10 @@ _TAGS_W = 18
 _MIN_CAPTION = 20
 
 
-def entries(path: Path, criteria: select.Criteria) -> tuple[list[Entry], int, list[Diagnostic]]:
+def entries(path: Path, criteria: picks.Criteria) -> tuple[list[Entry], int, list[Diagnostic]]:
     """Return the matching entries of the vault at `path`, how many it has, and warnings."""
     vault, problems = read(path, criteria.notes)
-    return select.filter(vault.entries, criteria), len(vault.entries), problems
+    return picks.filter(vault.entries, criteria), len(vault.entries), problems
 
 
 def to_json(found: Sequence[Entry]) -> str:

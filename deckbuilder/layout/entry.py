@@ -1,5 +1,5 @@
-"""Planning the content slides: an entry's pictures with caption and source, text
-slides from block Markdown, and the credits. Used by `layout.plan`."""
+"""Entry slides: an entry's pictures laid out with its caption and source line, the
+speaker notes, and each picture's alt text. Used by `layout.plan`."""
 
 from __future__ import annotations
 
@@ -7,14 +7,12 @@ from dataclasses import dataclass
 from typing import Sequence
 from urllib.parse import urlsplit
 
-from deckbuilder import markup, textfit
-from deckbuilder.arrange import Picture, arrange, bounds, moved
+from deckbuilder import markup
+from deckbuilder.layout import measure
+from deckbuilder.layout.arrange import Picture, arrange, bounds, moved
 from deckbuilder.errors import Diagnostic, warning
-from deckbuilder.planning import Ctx, fitted_text, format_date, md_text as _md, text_block
+from deckbuilder.layout.context import Ctx, fitted_text, format_date, md_text as _md, text_block
 from deckbuilder.model import Box, Entry, ImageRef, Item, Pick, Slide, Source
-
-# ---------------------------------------------------------------- entries
-
 
 def source_label(source: Source | None) -> str:
     """Return how a source is shown: its text, else its URL's host."""
@@ -57,9 +55,9 @@ def _texts(ctx: Ctx, entry: Entry, width: float, max_h: float,
         # Plain, small and muted: the URL is the picture's click action and in the notes.
         runs = [markup.Run(src["prefix"] + label)]
         room = src["max_lines"] * ctx.fonts.pitch(src["size"])
-        fit = textfit.fit(runs, width, room, src["size"], src["size"], ctx.fonts)
+        fit = measure.fit(runs, width, room, src["size"], src["size"], ctx.fonts)
         h = fit.lines * ctx.fonts.pitch(fit.size)
-        out.append((text_block(ctx, textfit.to_markdown(fit.runs), Box(0, 0, width, h),
+        out.append((text_block(ctx, measure.to_markdown(fit.runs), Box(0, 0, width, h),
                                "source", ctx.style(src, align=align)), h))
         max_h -= h + src["gap"]
     overflow = ""
@@ -67,23 +65,23 @@ def _texts(ctx: Ctx, entry: Entry, width: float, max_h: float,
         cap = s["caption"]
         fit, h = fitted_text(ctx, entry.caption, cap, width, max_h)
         if fit.overflow:
-            overflow = textfit.plain(fit.overflow)
+            overflow = measure.plain(fit.overflow)
             diags.append(warning("caption too long for its box at the minimum size; the rest "
                                  "is in the speaker notes", entry.note, entry.line))
         box = _balanced(ctx, fit, width, h) if align == "center" else Box(0, 0, width, h)
-        out.insert(0, (text_block(ctx, textfit.to_markdown(fit.runs), box,
+        out.insert(0, (text_block(ctx, measure.to_markdown(fit.runs), box,
                                   "caption", ctx.style(cap, fit.size, align=align)), h))
     return out, diags, overflow
 
 
-def _balanced(ctx: Ctx, fit: textfit.Fit, width: float, h: float) -> Box:
+def _balanced(ctx: Ctx, fit: measure.Fit, width: float, h: float) -> Box:
     """Return the narrowest centred box that keeps the line count: no one-word last line."""
     if fit.lines < 2 or fit.overflow:
         return Box(0, 0, width, h)
     lo, hi = width / 2, width
     while hi - lo > 4:
         mid = (lo + hi) / 2
-        fewer = textfit.lines_at(fit.runs, fit.size, mid, ctx.fonts) <= fit.lines
+        fewer = measure.lines_at(fit.runs, fit.size, mid, ctx.fonts) <= fit.lines
         lo, hi = (lo, mid) if fewer else (mid, hi)
     return Box((width - hi) / 2, 0, hi, h)
 
@@ -195,68 +193,3 @@ def entry_slides(ctx: Ctx, pick: Pick, diags: list[Diagnostic]) -> list[Slide]:
                             notes=entry_notes(entry, placed.overflow),
                             line=pick.line, title=title[:80]))
     return slides
-
-
-# ---------------------------------------------------------------- text and credits
-
-
-def _block_items(ctx: Ctx, blocks: Sequence[markup.Block], size: float, width: float
-                 ) -> list[tuple[list[Item], float]]:
-    """Return each block's items (at y=0) and height at body size `size`."""
-    t = ctx.theme.get("text_slide")
-    out, counters = [], {}
-    for b in blocks:
-        scale = t["heading_scale"][b.level - 1] if b.kind == "heading" else 1.0
-        spec = {"color": t["heading_color"] if b.kind == "heading" else t["body"]["color"],
-                "bold": b.kind == "heading"}
-        indent = t["indent"] * size * max(0, b.level - 1) if b.kind != "heading" else 0
-        marker = ""
-        if b.kind in ("bullet", "number"):
-            counters = {k: v for k, v in counters.items() if k <= b.level}
-            counters[b.level] = counters.get(b.level, 0) + 1 if b.kind == "number" else 0
-            marker = f"{counters[b.level]}." if b.kind == "number" else t["bullet"]
-            indent += t["indent"] * size
-        else:
-            counters = {}
-        style = ctx.style(spec, size * scale)
-        drawn = textfit.styled(b.runs, style.bold, style.italic)
-        h = textfit.lines_at(drawn, size * scale, width - indent, ctx.fonts) * ctx.fonts.pitch(
-            size * scale)
-        items = [text_block(ctx, textfit.to_markdown(b.runs), Box(indent, 0, width - indent, h),
-                            b.kind if b.kind != "number" else "bullet", style)]
-        if marker:
-            items.insert(0, text_block(ctx, _md(marker), Box(indent - t["indent"] * size, 0,
-                                       t["indent"] * size, ctx.fonts.pitch(size)), "marker", style))
-        out.append((items, h))
-    return out
-
-
-def _height(placed: list[tuple[list[Item], float]], gap: float) -> float:
-    return sum(h for _, h in placed) + gap * max(0, len(placed) - 1)
-
-
-def text_slide(ctx: Ctx, pick: Pick, diags: list[Diagnostic]) -> list[Slide]:
-    """Return a text slide: headings, paragraphs and lists, at the largest size that fits."""
-    t, c = ctx.theme.get("text_slide"), ctx.content
-    blocks = markup.blocks(pick.text)
-    gap_em = ctx.theme.get("text.paragraph_gap")
-    lo, hi = int(t["body"]["min_size"]), int(t["body"]["max_size"])
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        fits = _height(_block_items(ctx, blocks, mid, c.w), mid * gap_em) <= c.h
-        lo, hi = (mid, hi) if fits else (lo, mid - 1)
-    placed = _block_items(ctx, blocks, lo, c.w)
-    kept, overflow, y = [], [], c.y
-    for items, h in placed:
-        if y + h > c.bottom + 0.01 or overflow:
-            overflow.append(" ".join(markup.plain(i.text) for i in items))
-            continue
-        kept += [Item(i.kind, Box(c.x + i.box.x, y, i.box.w, i.box.h), i.role, i.text, i.style)
-                 for i in items]
-        y += h + lo * gap_em
-    if overflow:
-        diags.append(warning("text slide too long at the minimum size; the rest is in the "
-                             "speaker notes", *ctx.where(pick.line)))
-    title = next((markup.plain(textfit.to_markdown(b.runs)) for b in blocks), "")
-    return [Slide("text", tuple(kept), notes="\n".join(overflow), line=pick.line, title=title)]
-

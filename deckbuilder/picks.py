@@ -17,7 +17,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from deckbuilder import markup
 from deckbuilder.errors import Diagnostic, error, warning
 from deckbuilder.model import Entry, Pick, SlideSpec, Talk, Vault
-from deckbuilder.vault.reader import glob_regex
+from deckbuilder.vault import glob_regex
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,6 @@ def _searched(e: Entry) -> str:
 # Turning a talk's `slides:` list into Picks: selects filtered and ordered, image
 # names resolved, per-entry overrides applied, and every entry shown only once.
 
-ORDERS = ("note", "date", "reverse-date")
 
 
 def ordered(entries: Sequence[Entry], order: str = "note") -> list[Entry]:
@@ -185,7 +184,7 @@ def override(entry: Entry, params: Mapping[str, Any]) -> Entry:
     return replace(entry, **changes) if changes else entry
 
 
-def picks(talk: Talk, vault: Vault) -> tuple[list[Pick], list[Diagnostic]]:
+def of(talk: Talk, vault: Vault) -> tuple[list[Pick], list[Diagnostic]]:
     """Return the talk's slides-to-be in order, entries resolved, and the problems found."""
     file, names = str(talk.path), Names.of(vault.entries)
     out: list[Pick] = []

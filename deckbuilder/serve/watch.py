@@ -18,7 +18,7 @@ from typing import Iterable, Mapping, Sequence
 
 from deckbuilder import spec
 from deckbuilder import theme as themes
-from deckbuilder.vault.index import is_image_name
+from deckbuilder.vault import is_image_name
 
 # (mtime in ns, size, inode): an editor's atomic save gives a new inode even when the
 # size and the coarse timestamp happen to repeat. None: the file is not there.

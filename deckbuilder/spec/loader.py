@@ -16,13 +16,10 @@ from typing import Any, Callable
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from deckbuilder import theme as themes
-from deckbuilder import yamlnodes as y
+from deckbuilder.spec import yamlnodes as y
 from deckbuilder.errors import Diagnostic, SpecError, check, error
-from deckbuilder.model import SlideSpec, Source, Talk
-from deckbuilder.select import ORDERS
-from deckbuilder.yamlnodes import Collector, Fields, day_end, day_start, did_you_mean, parse_date
-
-__all__ = ["load", "parse", "parse_date", "day_start", "day_end", "did_you_mean"]
+from deckbuilder.model import ASPECTS, ORDERS, SlideSpec, Source, Talk
+from deckbuilder.spec.yamlnodes import Collector, Fields, day_end, day_start, did_you_mean
 
 TOP_KEYS = ("title", "subtitle", "author", "event", "date", "vault", "notes", "theme",
             "aspect", "slides")
@@ -30,7 +27,6 @@ TOP_ALIASES = {"speaker": "author", "aspect_ratio": "aspect"}
 SELECT_KEYS = ("tags", "all_tags", "not_tags", "from", "to", "match", "notes", "order",
                "limit")
 SELECT_ALIASES = {"tag": "tags", "sort": "order"}
-ASPECTS = ("16:9", "4:3")
 BARE_KINDS = ("title", "credits", "closing")
 # The extra keys each `- kind: value` item accepts beside its own.
 ITEM_KEYS: dict[str, tuple[str, ...]] = {

@@ -10,33 +10,27 @@ temporary folder first, then each output replaces its previous version atomicall
 
 from __future__ import annotations
 
-import io
 import math
 import tempfile
-import textwrap
 import time
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
 from deckbuilder import __version__
 from deckbuilder import build as build_mod
-from deckbuilder import pdfprint
+from deckbuilder.export import pdf as pdfprint
 from deckbuilder import theme as theme_mod
-from deckbuilder.browser import Browser, find_chrome
+from deckbuilder.export.browser import Browser, find_chrome
 from deckbuilder.errors import BuildError, Diagnostic, check, error, warning
 from deckbuilder.fsutil import atomic_write_bytes
 from deckbuilder.model import Deck
-from deckbuilder.planning import format_date
-from deckbuilder.render import html
+from deckbuilder.export.bundle import bundle_zip, readme
+from deckbuilder.export.handout import PER_SHEET, handout_page
 
 Progress = Callable[[str], None]
 OUTPUTS = ("pdf", "handout", "bundle")
-PER_SHEET = 2                       # slides per handout page
-IMAGE_MM = {True: 112, False: 100}  # handout slide image width, by "is the deck 16:9"
 A4_PX = (794, 1123)                 # A4 at 96 CSS px per inch, the handout tab's size
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)    # the earliest zip time: identical input, identical zip
 
 
 @dataclass(frozen=True)
@@ -173,36 +167,6 @@ def _info(deck: Deck, suffix: str = "") -> dict[str, str]:
             "Creator": f"deckbuilder {__version__}"}
 
 
-def handout_page(deck: Deck, theme: theme_mod.Theme, shots: list[bytes], folder: Path) -> Path:
-    """Write the handout page and its slide images into `folder`; return the page."""
-    folder.mkdir(parents=True)
-    cells = []
-    for number, (slide, shot) in enumerate(zip(deck.slides, shots), start=1):
-        image = f"slide-{number:03d}.jpg"
-        (folder / image).write_bytes(shot)
-        cells.append({"number": number, "image": image, "title": slide.title,
-                      "notes": slide.notes.strip()})
-    sheets = [cells[i:i + PER_SHEET] for i in range(0, len(cells), PER_SHEET)]
-    meta = " · ".join(x for x in (deck.author, deck.event, format_date(deck.date, theme)) if x)
-    text = html.environment(theme).get_template("handout.html.j2").render(
-        deck=deck, sheets=sheets, meta=meta, fonts=_fonts(theme),
-        family=theme.get("fonts.body.web_family"), accent=theme.color("accent"),
-        image_width=IMAGE_MM[deck.width * 9 == deck.height * 16],
-        generator=f"deckbuilder {__version__}")
-    page = folder / "handout.html"
-    page.write_text(text, encoding="utf-8")
-    return page
-
-
-def _fonts(theme: theme_mod.Theme) -> list[dict[str, object]]:
-    """Return the @font-face data of the theme's body font files, as file: URLs."""
-    family = theme.get("fonts.body.web_family")
-    return [{"family": family, "weight": 700 if bold else 400,
-             "style": "italic" if italic else "normal",
-             "url": theme.font_file(bold, italic).resolve().as_uri()}
-            for bold in (False, True) for italic in (False, True)]
-
-
 def _cut_warnings(deck: Deck, cut: Sequence[int], spec: Path) -> list[Diagnostic]:
     """Return a warning, at the slide's spec line, for each handout notes box cut short."""
     return [warning(f"slide {n}: the speaker notes are too long for the handout and are "
@@ -237,43 +201,3 @@ def _put(path: Path, data: bytes, pages: int | None = None) -> Written:
     except OSError as e:
         raise BuildError(f"cannot write {path}: {e.strerror or e}") from None
     return Written(path, len(data), pages)
-
-
-def bundle_zip(members: Sequence[tuple[str, bytes]]) -> bytes:
-    """Return a zip of `members` in order, with fixed times and modes (reproducible)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in members:
-            info = zipfile.ZipInfo(name, ZIP_TIME)
-            info.external_attr = 0o100644 << 16  # a regular file, rw-r--r--
-            info.create_system = 3               # Unix, whatever platform made it
-            # PPTX is a zip already; deflating it again gains nothing.
-            info.compress_type = (zipfile.ZIP_STORED if name.endswith(".pptx")
-                                  else zipfile.ZIP_DEFLATED)
-            archive.writestr(info, data, compresslevel=9)
-    return buffer.getvalue()
-
-
-def readme(deck: Deck, name: str) -> str:
-    """Return the bundle's README.txt: which file to use where."""
-    byline = ", ".join(x for x in (deck.author, deck.event) if x)
-    rows = [(f"{name}.pptx", "PowerPoint, Keynote or LibreOffice Impress: editable slides "
-                             "with the speaker notes. On a conference laptop that only has "
-                             "PowerPoint: open it, press F5; the presenter view shows the notes."),
-            (f"{name}.pdf", "One page per slide; opens in any PDF viewer, links clickable, "
-                            "no notes. The safest fallback anywhere: open it full screen."),
-            (f"{name}.html", "The reveal.js deck in one file, no network needed: open it in "
-                             "any browser. F: full screen, S: speaker view with notes and "
-                             "timer (allow the pop-up), Esc: overview."),
-            (f"{name}-handout.pdf", "A4, two slides per page with the speaker notes: to "
-                                    "print, or to send to the organisers and the audience.")]
-    width = max(len(file) for file, _ in rows) + 2
-    listing = "\n".join(textwrap.fill(text, 78, initial_indent=f"  {file:<{width}}",
-                                      subsequent_indent=" " * (width + 2))
-                        for file, text in rows)
-    return (f"{deck.title}" + (f" ({byline})" if byline else "") + "\n\nWhich file to use:\n\n"
-            + listing + "\n\n" + textwrap.fill(
-                "On a USB stick, carry all four: whatever the laptop has (PowerPoint, only a "
-                f"browser, only a PDF viewer), one of them will play. Browser only: {name}.html, "
-                f"or {name}.pdf if the browser blocks scripts from files.", 78)
-            + f"\n\nMade by deckbuilder {__version__}.\n")

@@ -10,14 +10,16 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Mapping, Sequence
 
-from deckbuilder import markup, textfit
-from deckbuilder.credits import credits_slides
+from deckbuilder import markup
+from deckbuilder.layout import measure
+from deckbuilder.layout.credits import credits_slides
 from deckbuilder.errors import Diagnostic, warning
-from deckbuilder.images import Normalised
+from deckbuilder.model import Normalised
 from deckbuilder.model import CANVAS, Box, Deck, Entry, Item, Pick, Slide, Talk, TextStyle
-from deckbuilder.planning import Ctx, fitted_text, format_date, md_text as _md, text_block
-from deckbuilder.slides import entry_slides, text_slide
-from deckbuilder.textfit import Fonts
+from deckbuilder.layout.context import Ctx, fitted_text, format_date, md_text as _md, text_block
+from deckbuilder.layout.entry import entry_slides
+from deckbuilder.layout.text import text_slide
+from deckbuilder.layout.measure import Fonts
 from deckbuilder.theme import Theme
 
 
@@ -36,7 +38,7 @@ def _stack(ctx: Ctx, parts: Sequence[tuple[str, str, Mapping]], align: str,
         fit, h = fitted_text(ctx, md, spec, c.w, c.h / 2)
         if fit.overflow:
             diags.append(warning(f"{role} too long for the slide; shortened", *ctx.where(line)))
-        placed.append((role, textfit.to_markdown(fit.runs), ctx.style(spec, fit.size, align), h))
+        placed.append((role, measure.to_markdown(fit.runs), ctx.style(spec, fit.size, align), h))
     total = rule["height"] + gap + sum(h for *_, h in placed) + gap / 2 * (len(placed) - 1)
     y = c.y + max(0.0, (c.h - total) / 2)
     x = c.x if align == "left" else c.x + (c.w - rule["width"]) / 2

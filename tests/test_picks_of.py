@@ -1,4 +1,4 @@
-"""select.picks: a talk's slides list -> Picks (selects, image names, overrides, repeats)."""
+"""picks.of: a talk's slides list -> Picks (selects, image names, overrides, repeats)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import textwrap
 from datetime import date, datetime
 from pathlib import Path
 
-from deckbuilder import select, spec
+from deckbuilder import picks as picks_mod
+from deckbuilder import spec
 from deckbuilder.model import Entry, ImageRef, Source, Talk, Vault
 
 
@@ -39,7 +40,7 @@ def talk(tmp_path: Path, slides: str) -> Talk:
 
 def run(tmp_path: Path, slides: str, entries: tuple[Entry, ...] = ENTRIES):
     t = talk(tmp_path, slides)
-    picks, diags = select.picks(t, Vault(tmp_path / "notes", entries))
+    picks, diags = picks_mod.of(t, Vault(tmp_path / "notes", entries))
     return picks, [str(d).split("talk.yaml:", 1)[-1] for d in diags]
 
 
@@ -172,5 +173,5 @@ def test_repeat_true_allows_a_second_showing(tmp_path):
 
 def test_ordered_keeps_note_order_among_equal_dates():
     same = tuple(entry(x, i, date(2024, 1, 1)) for i, x in enumerate("zyx"))
-    assert [e.id for e in select.ordered(same, "date")] == ["z", "y", "x"]
-    assert [e.id for e in select.ordered(same, "reverse-date")] == ["z", "y", "x"]
+    assert [e.id for e in picks_mod.ordered(same, "date")] == ["z", "y", "x"]
+    assert [e.id for e in picks_mod.ordered(same, "reverse-date")] == ["z", "y", "x"]

@@ -25,8 +25,8 @@ from typing import Callable, Iterator
 
 from deckbuilder.build import BuildResult, build
 from deckbuilder.errors import DeckError, Diagnostic
-from deckbuilder.serve_http import Hub, Server, Status, bind, deck_id, url_of
-from deckbuilder.watch import Poller, Watched, changes, rebase, watched
+from deckbuilder.serve.server import Hub, Server, Status, bind, deck_id, url_of
+from deckbuilder.serve.watch import Poller, Watched, changes, rebase, watched
 
 Say = Callable[[str, bool], None]   # (text, is_error)
 SETTLE = 0.2        # s of quiet after a change before rebuilding (editors save in steps)

@@ -27,35 +27,8 @@ PREFIX = "/__deckbuilder/"
 PORT_TRIES = 20
 KEEPALIVE = 15.0   # s between SSE comments: a vanished browser is noticed, proxies stay open
 
-LIVE_JS = r"""(function () {
-  "use strict";
-  // Added by `deckbuilder serve` only: reload on a new deck, show a failed build's errors.
-  var tag = document.currentScript, build = tag ? tag.getAttribute("data-build") : "";
-  var box = null;
-  function show(errors) {
-    if (!errors.length) { if (box) { box.remove(); box = null; } return; }
-    if (!box) {
-      box = document.createElement("pre");
-      box.id = "deckbuilder-errors";
-      box.title = "Click to hide until the next build";
-      box.style.cssText = "position:fixed;left:0;right:0;bottom:0;max-height:60%;" +
-        "overflow:auto;margin:0;padding:16px 20px;z-index:2147483647;background:#fff5f5;" +
-        "color:#7f1d1d;border-top:4px solid #dc2626;font:14px/1.45 ui-monospace,monospace;" +
-        "white-space:pre-wrap;text-align:left";
-      box.addEventListener("click", function () { box.remove(); box = null; });
-      document.body.appendChild(box);
-    }
-    box.textContent = "deckbuilder: the last build failed" +
-      (build ? "; this is the last good deck." : ".") + "\n\n" + errors.join("\n");
-  }
-  var events = new EventSource("/__deckbuilder/events");
-  events.addEventListener("status", function (e) {
-    var s = JSON.parse(e.data);
-    if (s.build && s.build !== build) { events.close(); location.reload(); return; }
-    show(s.errors);
-  });
-})();
-"""
+# The live-reload script, injected into served pages only (a file, so it reads as JS).
+LIVE_JS = (Path(__file__).parent / "livereload.js").read_bytes()
 WAITING = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>deckbuilder serve</title></head>
 <body style="font: 18px system-ui, sans-serif; margin: 2em">
@@ -170,7 +143,7 @@ class Handler(SimpleHTTPRequestHandler):
         elif name == "status":
             self._send(json.dumps(self.status.to_json()).encode(), "application/json")
         elif name == "live.js":
-            self._send(LIVE_JS.encode(), "text/javascript; charset=utf-8")
+            self._send(LIVE_JS, "text/javascript; charset=utf-8")
         else:
             self.send_error(HTTPStatus.NOT_FOUND)
 

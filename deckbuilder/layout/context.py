@@ -6,10 +6,11 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Mapping
 
-from deckbuilder import markup, textfit
-from deckbuilder.images import Normalised
+from deckbuilder import markup
+from deckbuilder.layout import measure
+from deckbuilder.model import Normalised
 from deckbuilder.model import Box, Item, Talk, TextStyle
-from deckbuilder.textfit import Fonts
+from deckbuilder.layout.measure import Fonts
 from deckbuilder.theme import Theme
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -66,14 +67,14 @@ def text_block(ctx: Ctx, md: str, box: Box, role: str, style: TextStyle) -> Item
     plan wrapped but a renderer did not leaves a gap in the stacked layout.
     """
     runs = markup.runs(md)
-    lines = textfit.broken(runs, style.size, box.w, ctx.fonts, style.bold, style.italic)
+    lines = measure.broken(runs, style.size, box.w, ctx.fonts, style.bold, style.italic)
     if len(lines) != len(runs):
-        md = textfit.to_markdown(lines)
+        md = measure.to_markdown(lines)
     return Item("text", box, role=role, text=md, style=style)
 
 
 def fitted_text(ctx: Ctx, md: str, spec: Mapping, width: float, max_h: float,
-                min_size: int | None = None) -> tuple[textfit.Fit, float]:
+                min_size: int | None = None) -> tuple[measure.Fit, float]:
     """Return the fit of inline Markdown in `width` x `max_h`, and its height.
 
     The text is measured as drawn: in the bold or italic face when the style says so.
@@ -81,7 +82,7 @@ def fitted_text(ctx: Ctx, md: str, spec: Mapping, width: float, max_h: float,
     bold, italic = bool(spec.get("bold")), bool(spec.get("italic"))
     top = int(spec.get("size", spec.get("max_size")))
     low = int(min_size if min_size is not None else spec.get("min_size", top))
-    fit = textfit.fit(textfit.styled(markup.runs(md), bold, italic), width, max_h, low, top,
+    fit = measure.fit(measure.styled(markup.runs(md), bold, italic), width, max_h, low, top,
                       ctx.fonts)
     # The box's style already draws every run bold or italic: keep the runs as written.
     runs = tuple(markup.Run(r.text, r.bold and not bold, r.italic and not italic, r.code,
@@ -91,4 +92,4 @@ def fitted_text(ctx: Ctx, md: str, spec: Mapping, width: float, max_h: float,
 
 def md_text(text: str) -> str:
     """Return plain text as inline Markdown that shows it literally."""
-    return textfit.to_markdown([markup.Run(text)]) if text else ""
+    return measure.to_markdown([markup.Run(text)]) if text else ""

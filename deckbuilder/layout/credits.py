@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 from deckbuilder import markup
 from deckbuilder.errors import Diagnostic, warning
 from deckbuilder.model import Box, Entry, Item, Pick, Slide
-from deckbuilder.planning import Ctx, fitted_text, md_text, text_block
-from deckbuilder.slides import source_label
+from deckbuilder.layout.context import Ctx, fitted_text, md_text, text_block
+from deckbuilder.layout.entry import source_label
 
 
 def groups(entries: Sequence[Entry]) -> dict[str, dict[str, tuple[str, str | None, int]]]:

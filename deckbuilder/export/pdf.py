@@ -16,7 +16,7 @@ from typing import Mapping
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
 
-from deckbuilder.browser import Page
+from deckbuilder.export.browser import Page
 from deckbuilder.errors import BuildError
 
 # Query options override Reveal.initialize's: fragments shown at once, one page per slide,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from deckbuilder.model import Entry, ImageRef, Source
-from deckbuilder.select import Criteria, filter, has_tag, matches
+from deckbuilder.picks import Criteria, filter, has_tag, matches
 
 
 def entry(id: str, when: date | None = None, tags: tuple[str, ...] = (), caption: str = "",

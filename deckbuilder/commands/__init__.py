@@ -1,0 +1,1 @@
+"""What commands print: the `entries` table and JSON, the `check` summary and JSON."""

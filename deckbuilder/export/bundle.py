@@ -1,0 +1,54 @@
+"""The conference bundle: every output in one reproducible zip, with a README.txt saying
+which file to use on which laptop."""
+
+from __future__ import annotations
+
+import io
+import textwrap
+import zipfile
+from typing import Sequence
+
+from deckbuilder import __version__
+from deckbuilder.model import Deck
+
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)    # the earliest zip time: identical input, identical zip
+
+
+def bundle_zip(members: Sequence[tuple[str, bytes]]) -> bytes:
+    """Return a zip of `members` in order, with fixed times and modes (reproducible)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, ZIP_TIME)
+            info.external_attr = 0o100644 << 16  # a regular file, rw-r--r--
+            info.create_system = 3               # Unix, whatever platform made it
+            # PPTX is a zip already; deflating it again gains nothing.
+            info.compress_type = (zipfile.ZIP_STORED if name.endswith(".pptx")
+                                  else zipfile.ZIP_DEFLATED)
+            archive.writestr(info, data, compresslevel=9)
+    return buffer.getvalue()
+
+
+def readme(deck: Deck, name: str) -> str:
+    """Return the bundle's README.txt: which file to use where."""
+    byline = ", ".join(x for x in (deck.author, deck.event) if x)
+    rows = [(f"{name}.pptx", "PowerPoint, Keynote or LibreOffice Impress: editable slides "
+                             "with the speaker notes. On a conference laptop that only has "
+                             "PowerPoint: open it, press F5; the presenter view shows the notes."),
+            (f"{name}.pdf", "One page per slide; opens in any PDF viewer, links clickable, "
+                            "no notes. The safest fallback anywhere: open it full screen."),
+            (f"{name}.html", "The reveal.js deck in one file, no network needed: open it in "
+                             "any browser. F: full screen, S: speaker view with notes and "
+                             "timer (allow the pop-up), Esc: overview."),
+            (f"{name}-handout.pdf", "A4, two slides per page with the speaker notes: to "
+                                    "print, or to send to the organisers and the audience.")]
+    width = max(len(file) for file, _ in rows) + 2
+    listing = "\n".join(textwrap.fill(text, 78, initial_indent=f"  {file:<{width}}",
+                                      subsequent_indent=" " * (width + 2))
+                        for file, text in rows)
+    return (f"{deck.title}" + (f" ({byline})" if byline else "") + "\n\nWhich file to use:\n\n"
+            + listing + "\n\n" + textwrap.fill(
+                "On a USB stick, carry all four: whatever the laptop has (PowerPoint, only a "
+                f"browser, only a PDF viewer), one of them will play. Browser only: {name}.html, "
+                f"or {name}.pdf if the browser blocks scripts from files.", 78)
+            + f"\n\nMade by deckbuilder {__version__}.\n")
