@@ -51,7 +51,7 @@ def allow_missing(verb: str) -> Callable[[F], F]:
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
-    from deckbuilder.spec.yamlnodes import parse_date
+    from deckbuilder.spec import parse_date
 
     try:
         return parse_date(value) if value else None
@@ -242,7 +242,7 @@ def entries_command(vault_path: Path, tags: tuple[str, ...], date_from: object,
     import shutil
 
     from deckbuilder.errors import report
-    from deckbuilder.picks import Criteria
+    from deckbuilder.model import Criteria
     from deckbuilder.commands import entries as listing
 
     criteria = Criteria(tags=tags, date_from=date_from, date_to=date_to,  # type: ignore[arg-type]

@@ -6,10 +6,10 @@ Slides of Items in canvas pixels (1280x720, or 960x720 for 4:3; 1 px = 9,525 EMU
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import datetime as dt
 from pathlib import Path
-from typing import Any, Literal, Mapping, get_args
+from typing import Any, Literal, get_args
 
 # ---------------------------------------------------------------- vocabulary
 # The words the stages share, as types: a misspelt kind is a type error, not a silent
@@ -104,12 +104,55 @@ class Vault:
 
 
 @dataclass(frozen=True)
+class Criteria:
+    """What an entry must satisfy; empty fields do not restrict."""
+
+    tags: tuple[str, ...] = ()        # any of these (or a tag below one of them)
+    all_tags: tuple[str, ...] = ()    # every one of these
+    not_tags: tuple[str, ...] = ()    # none of these
+    date_from: dt.date | dt.datetime | None = None   # a date means from the start of that day
+    date_to: dt.date | dt.datetime | None = None     # a date means to the end of that day
+    match: str | None = None          # regex (case-insensitive) searched in caption, notes, source
+    notes: tuple[str, ...] = ()       # vault-relative globs of the notes entries come from
+
+
+@dataclass(frozen=True)
+class Select:
+    """A `select:` slide item: which entries, in which order, how many."""
+
+    criteria: Criteria = Criteria()
+    order: Order = "note"
+    limit: int | None = None
+    repeat: bool = False              # show entries an earlier item already showed
+
+
+@dataclass(frozen=True)
+class ImagePick:
+    """An `image:` slide item: one entry by image name or id, with the spec's overrides."""
+
+    image: str
+    caption: str | None = None        # None: the entry's own
+    notes: str | None = None
+    source: Source | None = None
+    source_given: bool = False        # `source:` was written (an empty one removes it)
+    repeat: bool = False
+
+
+@dataclass(frozen=True)
 class SlideSpec:
     """One item of the spec's `slides:` list, as written, with the line it is on."""
 
     kind: SpecKind
     line: int
-    params: Mapping[str, Any] = field(default_factory=dict)
+    text: str = ""                    # a section's title, a text or closing slide's Markdown
+    select: Select | None = None      # for kind == "select"
+    image: ImagePick | None = None    # for kind == "image"
+
+    @property
+    def repeat(self) -> bool:
+        """Return whether the item may show entries already shown."""
+        item = self.select or self.image
+        return bool(item and item.repeat)
 
 
 @dataclass(frozen=True)

@@ -16,32 +16,14 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from deckbuilder import markup
 from deckbuilder.errors import Diagnostic, error, warning
-from deckbuilder.model import Entry, Pick, SlideSpec, Talk, Vault
+from deckbuilder.model import Criteria, Entry, ImagePick, Pick, Select, SlideSpec, Talk, Vault
 from deckbuilder.vault import glob_regex
-
-
-@dataclass(frozen=True)
-class Criteria:
-    """What an entry must satisfy; empty fields do not restrict."""
-
-    tags: tuple[str, ...] = ()        # any of these (or a tag below one of them)
-    all_tags: tuple[str, ...] = ()    # every one of these
-    not_tags: tuple[str, ...] = ()    # none of these
-    date_from: date | datetime | None = None   # a date means from the start of that day
-    date_to: date | datetime | None = None     # a date means to the end of that day
-    match: str | None = None          # regex (case-insensitive) searched in caption, notes, source
-    notes: tuple[str, ...] = ()       # vault-relative globs of the notes entries come from
 
 
 def filter(entries: Iterable[Entry], criteria: Criteria) -> list[Entry]:  # noqa: A001
     """Return the entries matching `criteria`, in their order."""
     test = _Compiled(criteria)
     return [e for e in entries if test(e)]
-
-
-def matches(entry: Entry, criteria: Criteria) -> bool:
-    """Return whether one entry matches `criteria`."""
-    return _Compiled(criteria)(entry)
 
 
 def has_tag(entry_tags: Sequence[str], tag: str) -> bool:
@@ -99,10 +81,9 @@ def _searched(e: Entry) -> str:
     return "\n".join((e.caption, e.notes, e.source.text if e.source else ""))
 
 
-# ---------------------------------------------------------------- talk picks (issue 3)
+# ---------------------------------------------------------------- talk picks
 # Turning a talk's `slides:` list into Picks: selects filtered and ordered, image
 # names resolved, per-entry overrides applied, and every entry shown only once.
-
 
 
 def ordered(entries: Sequence[Entry], order: str = "note") -> list[Entry]:
@@ -114,18 +95,10 @@ def ordered(entries: Sequence[Entry], order: str = "note") -> list[Entry]:
     return dated + [e for e in entries if e.date is None]
 
 
-def criteria_of(params: Mapping[str, Any]) -> Criteria:
-    """Return the Criteria of a `select` slide's params (see spec.py)."""
-    return Criteria(tags=params["tags"], all_tags=params["all_tags"],
-                    not_tags=params["not_tags"], date_from=params["date_from"],
-                    date_to=params["date_to"], match=params["match"], notes=params["notes"])
-
-
-def selected(entries: Sequence[Entry], params: Mapping[str, Any]) -> list[Entry]:
+def selected(entries: Sequence[Entry], select: Select) -> list[Entry]:
     """Return the entries a `select` slide picks: filtered, ordered, limited."""
-    found = ordered(filter(entries, criteria_of(params)), params.get("order", "note"))
-    limit = params.get("limit")
-    return found[:limit] if limit else found
+    found = ordered(filter(entries, select.criteria), select.order)
+    return found[:select.limit] if select.limit else found
 
 
 def _fold(name: str) -> str:
@@ -176,11 +149,15 @@ class Names:
         return difflib.get_close_matches(name, self.written, n=n, cutoff=0.5)
 
 
-def override(entry: Entry, params: Mapping[str, Any]) -> Entry:
+def override(entry: Entry, pick: ImagePick) -> Entry:
     """Return the entry with an `image:` pick's caption, notes and source applied."""
-    changes: dict[str, Any] = {k: params[k] for k in ("notes", "source") if k in params}
-    if "caption" in params:
-        changes.update(caption=params["caption"], caption_text=markup.plain(params["caption"]))
+    changes: dict[str, Any] = {}
+    if pick.notes is not None:
+        changes["notes"] = pick.notes
+    if pick.source_given:
+        changes["source"] = pick.source
+    if pick.caption is not None:
+        changes.update(caption=pick.caption, caption_text=markup.plain(pick.caption))
     return replace(entry, **changes) if changes else entry
 
 
@@ -197,7 +174,7 @@ def of(talk: Talk, vault: Vault) -> tuple[list[Pick], list[Diagnostic]]:
         entries = _image_pick(names, s, file, diags) if s.kind == "image" else \
             _select_pick(vault, s, file, diags)
         for e in entries:
-            if e.id in first and not s.params.get("repeat"):
+            if e.id in first and not s.repeat:
                 diags.append(warning(
                     f"entry '{e.id}' ({e.note}:{e.line}) is already shown by line "
                     f"{first[e.id]}; dropped from line {s.line} (add 'repeat: true' to "
@@ -209,13 +186,12 @@ def of(talk: Talk, vault: Vault) -> tuple[list[Pick], list[Diagnostic]]:
 
 
 def _text_of(talk: Talk, s: SlideSpec) -> str:
-    if s.kind == "title":
-        return talk.title
-    return str(s.params.get("title", s.params.get("text", "")))
+    return talk.title if s.kind == "title" else s.text
 
 
 def _select_pick(vault: Vault, s: SlideSpec, file: str, diags: list[Diagnostic]) -> list[Entry]:
-    found = selected(vault.entries, s.params)
+    assert s.select is not None
+    found = selected(vault.entries, s.select)
     if not found:
         diags.append(warning(f"select matches none of the vault's {len(vault.entries)} "
                              f"entries", file, s.line))
@@ -223,7 +199,8 @@ def _select_pick(vault: Vault, s: SlideSpec, file: str, diags: list[Diagnostic])
 
 
 def _image_pick(names: Names, s: SlideSpec, file: str, diags: list[Diagnostic]) -> list[Entry]:
-    name = s.params["image"]
+    assert s.image is not None
+    name = s.image.image
     found = names.find(name)
     if not found:
         near = names.nearest(name)
@@ -234,4 +211,4 @@ def _image_pick(names: Names, s: SlideSpec, file: str, diags: list[Diagnostic]) 
         where = ", ".join(f"'{e.id}' ({e.note}:{e.line})" for e in found)
         diags.append(warning(f"image '{name}' is in {len(found)} entries: {where}; using the "
                              f"first (pick by entry id to choose another)", file, s.line))
-    return [override(found[0], s.params)]
+    return [override(found[0], s.image)]

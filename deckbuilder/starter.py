@@ -17,7 +17,7 @@ from typing import Sequence
 from deckbuilder import picks, theme, vault
 from deckbuilder.errors import DeckError, error
 from deckbuilder.fsutil import atomic_write_text
-from deckbuilder.model import Entry
+from deckbuilder.model import Criteria, Entry
 
 COMMENT_WIDTH = 100  # characters of caption kept in each pick's comment
 _YAML_RAW_UNSAFE = re.compile("[^\\x09\\x0A\\x0D\\x20-\\x7E\\xA0-\\u2027\\u202A-\\uD7FF\\uE000-\\uFFFD"
@@ -25,13 +25,13 @@ _YAML_RAW_UNSAFE = re.compile("[^\\x09\\x0A\\x0D\\x20-\\x7E\\xA0-\\u2027\\u202A-
 
 
 def criteria(tags: Sequence[str] = (), date_from: date | None = None,
-             date_to: date | None = None, match: str | None = None) -> picks.Criteria:
+             date_to: date | None = None, match: str | None = None) -> Criteria:
     """Return the Criteria of `new`'s options (tags lower case, without '#')."""
-    return picks.Criteria(tags=tuple(t.lstrip("#").lower() for t in tags if t.strip()),
+    return Criteria(tags=tuple(t.lstrip("#").lower() for t in tags if t.strip()),
                            date_from=date_from, date_to=date_to, match=match or None)
 
 
-def write_starter(spec_path: Path, vault_dir: Path, criteria: picks.Criteria,
+def write_starter(spec_path: Path, vault_dir: Path, criteria: Criteria,
                   force: bool = False) -> Path:
     """Write a starter spec picking the matching entries in date order; return its path."""
     spec_path = Path(spec_path)

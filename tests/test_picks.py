@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from deckbuilder.model import Entry, ImageRef, Source
-from deckbuilder.picks import Criteria, filter, has_tag, matches
+from deckbuilder.model import Criteria
+from deckbuilder.picks import filter, has_tag
 
 
 def entry(id: str, when: date | None = None, tags: tuple[str, ...] = (), caption: str = "",
@@ -64,6 +65,6 @@ def test_note_globs() -> None:
 
 
 def test_matches_and_has_tag() -> None:
-    assert matches(B, Criteria(tags=("llm",), match="word2vec"))
-    assert not matches(B, Criteria(tags=("llm",), match="nothing"))
+    assert filter([B], Criteria(tags=("llm",), match="word2vec")) == [B]
+    assert filter([B], Criteria(tags=("llm",), match="nothing")) == []
     assert has_tag(("a/b/c",), "a/b") and not has_tag(("ab",), "a")

@@ -175,3 +175,26 @@ def test_ordered_keeps_note_order_among_equal_dates():
     same = tuple(entry(x, i, date(2024, 1, 1)) for i, x in enumerate("zyx"))
     assert [e.id for e in picks_mod.ordered(same, "date")] == ["z", "y", "x"]
     assert [e.id for e in picks_mod.ordered(same, "reverse-date")] == ["z", "y", "x"]
+
+
+def test_an_empty_source_override_removes_the_entrys_source(tmp_path):
+    t, vault = _source_talk(tmp_path, "    source:\n")
+    picks, _ = picks_mod.of(t, vault)
+    assert picks[0].entry.source is None
+
+
+def test_no_source_override_keeps_the_entrys_source(tmp_path):
+    t, vault = _source_talk(tmp_path, "    caption: New\n")
+    picks, _ = picks_mod.of(t, vault)
+    assert picks[0].entry.source == Source("Orig", "https://example.org/o")
+    assert picks[0].entry.caption == "New"
+
+
+def _source_talk(tmp_path, extra: str):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (tmp_path / "t.yaml").write_text(f"title: T\nvault: notes\nslides:\n  - image: a\n{extra}",
+                                     encoding="utf-8")
+    t, _ = spec.load(tmp_path / "t.yaml")
+    e = Entry("a", "N.md", 1, None, (), (), "Cap", "Cap", Source("Orig", "https://example.org/o"), "")
+    return t, Vault(notes, (e,))

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from deckbuilder import spec
 from deckbuilder.errors import DeckError, SpecError
-from deckbuilder.model import Source
+from deckbuilder.model import ImagePick, Source
 
 FULL = """\
 title: What goes into an LLM's training data
@@ -79,21 +79,21 @@ def test_full_spec_loads_every_field(tmp_path):
 def test_slide_params(tmp_path):
     talk, _ = spec.load(write(tmp_path, FULL))
     section, day, evals, image, text = talk.slides[1:6]
-    assert section.params["title"] == "Data pipelines"
-    assert day.params["date_from"] == day.params["date_to"] == date(2024, 4, 15)
-    assert evals.params["tags"] == ("eval", "judge")  # '#' dropped, lower case
-    assert (evals.params["match"], evals.params["order"], evals.params["limit"]) == (
+    assert section.text == "Data pipelines"
+    assert day.select.criteria.date_from == day.select.criteria.date_to == date(2024, 4, 15)
+    assert evals.select.criteria.tags == ("eval", "judge")  # '#' dropped, lower case
+    assert (evals.select.criteria.match, evals.select.order, evals.select.limit) == (
         "judge|benchmark", "date", 5)
-    assert day.params["order"] == "note" and day.params["limit"] is None
-    assert image.params == {"image": "Pasted image 20240415160930.png", "repeat": False,
-                            "caption": "Heuristic quality filters"}
-    assert text.params["text"] == "## Take-aways\n- Deduplicate early"
+    assert day.select.order == "note" and day.select.limit is None
+    assert image.image == ImagePick("Pasted image 20240415160930.png",
+                                    caption="Heuristic quality filters")
+    assert text.text == "## Take-aways\n- Deduplicate early"
 
 
-def test_params_are_read_only(tmp_path):
+def test_slide_items_are_read_only(tmp_path):
     talk, _ = spec.load(write(tmp_path, FULL))
-    with pytest.raises(TypeError):
-        talk.slides[1].params["title"] = "changed"  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        talk.slides[1].text = "changed"  # type: ignore[misc]
 
 
 def test_defaults(tmp_path):
@@ -120,8 +120,8 @@ def test_aliases(tmp_path):
     talk, _ = spec.load(write(tmp_path, minimal(
         "speaker: Ada\naspect_ratio: 4:3\n", "  - select: {tag: ML, sort: reverse-date}\n")))
     assert talk.author == "Ada" and talk.aspect == "4:3"
-    assert talk.slides[0].params["tags"] == ("ml",)
-    assert talk.slides[0].params["order"] == "reverse-date"
+    assert talk.slides[0].select.criteria.tags == ("ml",)
+    assert talk.slides[0].select.order == "reverse-date"
 
 
 def test_vault_is_relative_to_the_spec_file_not_the_cwd(tmp_path, monkeypatch):
@@ -142,15 +142,15 @@ def test_vault_may_be_a_single_note(tmp_path):
 def test_date_time_values(tmp_path):
     talk, _ = spec.load(write(tmp_path, minimal(slides=(
         "  - select: {from: 2024-04-15T16:00, to: '2024-04-15 16:30:10'}\n"))))
-    p = talk.slides[0].params
-    assert p["date_from"] == datetime(2024, 4, 15, 16, 0)
-    assert p["date_to"] == datetime(2024, 4, 15, 16, 30, 10)
+    p = talk.slides[0].select.criteria
+    assert p.date_from == datetime(2024, 4, 15, 16, 0)
+    assert p.date_to == datetime(2024, 4, 15, 16, 30, 10)
 
 
 def test_from_and_to_on_the_same_day_are_fine(tmp_path):
     talk, _ = spec.load(write(tmp_path, minimal(slides=(
         "  - select: {from: 2024-04-15T12:00, to: 2024-04-15}\n"))))
-    assert talk.slides[0].params["date_to"] == date(2024, 4, 15)
+    assert talk.slides[0].select.criteria.date_to == date(2024, 4, 15)
 
 
 def test_image_overrides(tmp_path):
@@ -164,9 +164,10 @@ def test_image_overrides(tmp_path):
     source: Somebody
 """)))
     a, b = talk.slides
-    assert a.params == {"image": "a.png", "caption": "*New* caption", "notes": "Say this",
-                        "source": Source("Thom Wolf", "https://example.com/t"), "repeat": True}
-    assert b.params["source"] == Source("Somebody")
+    assert a.image == ImagePick("a.png", "*New* caption", "Say this",
+                                Source("Thom Wolf", "https://example.com/t"),
+                                source_given=True, repeat=True)
+    assert b.image.source == Source("Somebody") and a.repeat and not b.repeat
 
 
 def test_a_theme_in_the_specs_own_themes_folder(tmp_path):
@@ -371,7 +372,7 @@ def test_random_unicode_raises_only_deck_error(tmp_path, text):
     _load_or_deck_error(tmp_path, text)
 
 
-KEYS = list(spec.TOP_KEYS + spec.SELECT_KEYS) + ["select", "image", "section", "text",
+KEYS = [k.name for k in spec.TOP + spec.SELECT] + ["select", "image", "section", "text",
                                                  "caption", "source", "repeat", "url"]
 SCALARS = (st.none() | st.booleans() | st.integers(-5, 99) | st.dates()
            | st.sampled_from(["notes", "title", "credits", "16:9", "(", "note", "date", ""])

@@ -10,7 +10,7 @@ from typing import Sequence
 
 from deckbuilder import picks
 from deckbuilder.errors import Diagnostic
-from deckbuilder.model import Entry
+from deckbuilder.model import Criteria, Entry
 from deckbuilder.vault.reader import collector_paused, read
 
 _DATE_W = 16            # "2024-04-15 16:09"
@@ -19,7 +19,7 @@ _TAGS_W = 18
 _MIN_CAPTION = 20
 
 
-def entries(path: Path, criteria: picks.Criteria) -> tuple[list[Entry], int, list[Diagnostic]]:
+def entries(path: Path, criteria: Criteria) -> tuple[list[Entry], int, list[Diagnostic]]:
     """Return the matching entries of the vault at `path`, how many it has, and warnings."""
     vault, problems = read(path, criteria.notes)
     return picks.filter(vault.entries, criteria), len(vault.entries), problems

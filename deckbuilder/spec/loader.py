@@ -8,31 +8,24 @@ The YAML is composed into nodes and walked by hand (see `yamlnodes`) to keep lin
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any, Callable
+from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from deckbuilder import theme as themes
 from deckbuilder.spec import yamlnodes as y
 from deckbuilder.errors import Diagnostic, SpecError, check, error
-from deckbuilder.model import ASPECTS, ORDERS, SlideSpec, Source, Talk
-from deckbuilder.spec.yamlnodes import Collector, Fields, day_end, day_start, did_you_mean
+from deckbuilder.model import (ASPECTS, ORDERS, Criteria, ImagePick, Select, SlideSpec,
+                               Source, Talk)
+from deckbuilder.spec import schema
+from deckbuilder.spec.schema import Key
+from deckbuilder.spec.yamlnodes import Collector, day_end, day_start, did_you_mean
 
-TOP_KEYS = ("title", "subtitle", "author", "event", "date", "vault", "notes", "theme",
-            "aspect", "slides")
-TOP_ALIASES = {"speaker": "author", "aspect_ratio": "aspect"}
-SELECT_KEYS = ("tags", "all_tags", "not_tags", "from", "to", "match", "notes", "order",
-               "limit")
-SELECT_ALIASES = {"tag": "tags", "sort": "order"}
 BARE_KINDS = ("title", "credits", "closing")
-# The extra keys each `- kind: value` item accepts beside its own.
-ITEM_KEYS: dict[str, tuple[str, ...]] = {
-    "section": (), "select": ("repeat",), "image": ("caption", "notes", "source", "repeat"),
-    "text": (), "closing": ()}
-TEXT_KEYS = ("title", "subtitle", "author", "event")
+ITEM_KINDS = ("section", "select", "image", "text", "closing")   # written `- kind: value`
 
 
 def load(path: Path) -> tuple[Talk, list[Diagnostic]]:
@@ -50,7 +43,7 @@ def parse(path: Path) -> tuple[Talk | None, list[Diagnostic]]:
     Slide items with errors are left out of the talk, so later stages (image names,
     images) can still run and report their own problems in the same pass.
     """
-    c = Collector(str(path))
+    c = Collector(str(path), folder=path.parent)
     root = y.compose(c, path)
     if root is None:
         if not c.diags:
@@ -68,69 +61,70 @@ def parse(path: Path) -> tuple[Talk | None, list[Diagnostic]]:
 
 
 def _talk(c: Collector, path: Path, root: MappingNode) -> Talk | None:
-    f = y.fields(c, root, TOP_KEYS, TOP_ALIASES)
-    text = {k: y.text(c, f[k][1], k) or "" for k in TEXT_KEYS if k in f}
-    if "title" not in f:
-        c.err(root, "missing required key 'title' (the talk's title)")
-    elif not text["title"].strip():
-        c.err(f["title"][1], "'title' is empty")
-    when = y.day(c, f["date"][1], "date") if "date" in f else None
-    slides = _slides(c, f["slides"][1]) if "slides" in f else []
-    if not slides and "slides" not in f:
+    values, _ = schema.read(c, root, TOP)
+    if values["slides"] is None:
         c.warn(root, "no 'slides': the deck will be empty")
-    values: dict[str, Any] = dict(
-        {k: text.get(k, "").strip() for k in TEXT_KEYS},
-        date=when.date() if isinstance(when, datetime) else when,
-        notes=y.strings(c, f["notes"][1], "notes") if "notes" in f else (),
-        theme=_theme(c, f["theme"][1], path.parent) if "theme" in f else "default",
-        aspect=_aspect(c, f["aspect"][1]) if "aspect" in f else "16:9",
-        slides=tuple(slides))
-    vault = _vault(c, f.get("vault"), root, path.parent)
+        values["slides"] = ()
+    vault = values.pop("vault")
     return Talk(path=path, vault=vault, **values) if vault else None
 
 
-def _vault(c: Collector, kv: tuple[Node, Node] | None, root: Node, spec_dir: Path) -> Path | None:
-    if kv is None:
-        c.err(root, "missing required key 'vault' (the notes folder, relative to this file)")
-        return None
-    value = y.text(c, kv[1], "vault")
+def _text(c: Collector, node: Node, key: str) -> str | None:
+    value = y.text(c, node, key)
+    return None if value is None else value.strip()
+
+
+def _title(c: Collector, node: Node, key: str) -> str | None:
+    value = _text(c, node, key)
+    if value == "":
+        c.err(node, "'title' is empty")
+    return value
+
+
+def _day(c: Collector, node: Node, key: str) -> date | None:
+    when = y.day(c, node, key)
+    return when.date() if isinstance(when, datetime) else when
+
+
+def _vault(c: Collector, node: Node, key: str) -> Path | None:
+    value = y.text(c, node, key)
     if value is not None and not value.strip():
-        c.err(kv[1], "'vault' is empty: give the notes folder, relative to this file")
+        c.err(node, "'vault' is empty: give the notes folder, relative to this file")
     if not value or not value.strip():
         return None
     # abspath, not resolve(): no file-system access until the path is known to be sane.
-    vault = Path(os.path.normpath(os.path.abspath(spec_dir / Path(value.strip()).expanduser())))
+    vault = Path(os.path.normpath(os.path.abspath(c.folder / Path(value.strip()).expanduser())))
     try:
         folder, note = vault.is_dir(), vault.is_file()
     except OSError as e:
-        c.err(kv[1], f"vault '{value}' cannot be read: {e.strerror or e}")
+        c.err(node, f"vault '{value}' cannot be read: {e.strerror or e}")
         return None
     if note and vault.suffix.lower() != ".md":
-        c.err(kv[1], f"vault '{value}' is a file but not a note: give a folder or a .md note")
+        c.err(node, f"vault '{value}' is a file but not a note: give a folder or a .md note")
     elif not (folder or note):
-        c.err(kv[1], f"vault '{value}' does not exist (looked for {vault})")
+        c.err(node, f"vault '{value}' does not exist (looked for {vault})")
     return vault if folder or (note and vault.suffix.lower() == ".md") else None
 
 
-def _theme(c: Collector, node: Node, spec_dir: Path) -> str:
-    name = (y.text(c, node, "theme") or "").strip()
+def _theme(c: Collector, node: Node, key: str) -> str | None:
+    name = (y.text(c, node, key) or "").strip()
     if not name:
-        return "default"
-    known = themes.names(spec_dir)
+        return None
+    known = themes.names(c.folder)
     if name not in known:
         c.err(node, f"unknown theme '{name}'{did_you_mean(name, known)}; available: "
                     f"{', '.join(known) or 'none'}")
     return name
 
 
-def _aspect(c: Collector, node: Node) -> str:
+def _aspect(c: Collector, node: Node, key: str) -> str | None:
     # Unquoted 16:9 is a YAML 1.1 integer (969); the raw text is what the user meant.
-    value = y.text(c, node, "aspect")
+    value = y.text(c, node, key)
     if value is None:
-        return "16:9"
+        return None
     if value.replace(" ", "") not in ASPECTS:
         c.err(node, f"'aspect' must be \"16:9\" or \"4:3\", not '{value}'")
-        return "16:9"
+        return None
     return value.replace(" ", "")
 
 
@@ -155,32 +149,45 @@ def _item(c: Collector, node: Node) -> SlideSpec | None:
         c.err(node, "a slide item is a name (title, credits, closing) or a mapping, not a list")
         return None
     keys = [k.value for k, _ in node.value if isinstance(k, ScalarNode)]
-    present = list(dict.fromkeys(k for k in keys if k in ITEM_KEYS))
+    present = list(dict.fromkeys(k for k in keys if k in ITEM_KINDS))
     if not present and len(keys) == 1 and keys[0] in BARE_KINDS:
         c.err(node, f"'{keys[0]}' takes no value: write '- {keys[0]}'"
                     + (" (it shows the spec's title, subtitle, author, event and date)"
                        if keys[0] == "title" else ""))
         return None
     if len(present) != 1:
-        hint = did_you_mean(keys[0], ITEM_KEYS) if keys and not present else ""
-        c.err(node, f"a slide item has exactly one of {', '.join(ITEM_KEYS)}; this one has "
+        hint = did_you_mean(keys[0], ITEM_KINDS) if keys and not present else ""
+        c.err(node, f"a slide item has exactly one of {', '.join(ITEM_KINDS)}; this one has "
                     f"{' and '.join(present) or 'none'}{hint}")
         return None
     kind = present[0]
-    f = y.fields(c, node, (kind,) + ITEM_KEYS[kind])
     marker = c.mark()
-    params = _ITEMS[kind](c, f)
-    if params is None or not c.clean_since(marker):
+    values, _ = schema.read(c, node, ITEMS[kind])
+    item = _slide_spec(kind, line, values)
+    return item if item is not None and c.clean_since(marker) else None
+
+
+def _slide_spec(kind: str, line: int, v: dict[str, Any]) -> SlideSpec | None:
+    """Return the slide item made of its values (None when its main value was bad)."""
+    if v[kind] is None:
         return None
-    return SlideSpec(kind, line, MappingProxyType(params))
+    if kind == "select":
+        return SlideSpec("select", line, select=replace(v["select"], repeat=v["repeat"]))
+    if kind == "image":
+        source = v["source"]   # None: not written; an empty Source: written empty
+        kept = source if source is not None and (source.text or source.url) else None
+        return SlideSpec("image", line, image=ImagePick(
+            v["image"], v["caption"], v["notes"], kept, source_given=source is not None,
+            repeat=v["repeat"]))
+    return SlideSpec(kind, line, text=v[kind])  # type: ignore[arg-type]
 
 
 def _bare(c: Collector, node: ScalarNode) -> SlideSpec | None:
     name = node.value.strip()
     if name in BARE_KINDS:
-        return SlideSpec(name, node.start_mark.line + 1, MappingProxyType({}))
-    kinds = BARE_KINDS + tuple(k for k in ITEM_KEYS if k not in BARE_KINDS)
-    if name in ITEM_KEYS:
+        return SlideSpec(name, node.start_mark.line + 1)  # type: ignore[arg-type]
+    kinds = BARE_KINDS + tuple(k for k in ITEM_KINDS if k not in BARE_KINDS)
+    if name in ITEM_KINDS:
         c.err(node, f"'{name}' needs a value, e.g. '- {name}: …'")
     else:
         c.err(node, f"unknown slide kind '{name}'{did_you_mean(name, kinds)}; expected one "
@@ -188,73 +195,117 @@ def _bare(c: Collector, node: ScalarNode) -> SlideSpec | None:
     return None
 
 
-def _section(c: Collector, f: Fields) -> dict[str, Any] | None:
-    title = y.text(c, f["section"][1], "section")
-    return None if title is None else {"title": title.strip()}
+def _markdown(c: Collector, node: Node, key: str) -> str | None:
+    body = y.text(c, node, key)
+    return None if body is None else body.strip("\n")
 
 
-def _text_item(c: Collector, f: Fields) -> dict[str, Any] | None:
-    kind = "text" if "text" in f else "closing"
-    body = y.text(c, f[kind][1], kind)
-    return None if body is None else {"text": body.strip("\n")}
-
-
-def _image(c: Collector, f: Fields) -> dict[str, Any] | None:
-    name = y.text(c, f["image"][1], "image")
+def _image_name(c: Collector, node: Node, key: str) -> str | None:
+    name = y.text(c, node, key)
     if name is not None and not name.strip():
-        c.err(f["image"][1], "'image' is empty: give an image file name or an entry id")
-    if not name or not name.strip():
-        return None
-    params: dict[str, Any] = {"image": name.strip(), "repeat": _repeat(c, f)}
-    for key in ("caption", "notes"):
-        if key in f:
-            params[key] = (y.text(c, f[key][1], key) or "").strip("\n")
-    if "source" in f:
-        params["source"] = _source(c, f["source"][1])
-    return params
+        c.err(node, "'image' is empty: give an image file name or an entry id")
+    return name.strip() if name and name.strip() else None
 
 
-def _source(c: Collector, node: Node) -> Source | None:
+def _source(c: Collector, node: Node, key: str) -> Source | None:
+    """Return the source written (an empty Source when it was written empty)."""
     if isinstance(node, ScalarNode):
-        text = "" if y.is_null(node) else node.value.strip()
-        return Source(text) if text else None
+        return Source("" if y.is_null(node) else node.value.strip())
     if not isinstance(node, MappingNode):
         c.err(node, "'source' is text, or a mapping with 'text' and 'url'")
         return None
-    f = y.fields(c, node, ("text", "url"))
-    text = (y.text(c, f["text"][1], "text") or "").strip() if "text" in f else ""
-    url = (y.text(c, f["url"][1], "url") or "").strip() if "url" in f else ""
-    return Source(text, url or None) if text or url else None
+    v, _ = schema.read(c, node, SOURCE)
+    return Source(v["text"], v["url"] or None)
 
 
-def _repeat(c: Collector, f: Fields) -> bool:
-    return bool(y.boolean(c, f["repeat"][1], "repeat")) if "repeat" in f else False
+def _tags(c: Collector, node: Node, key: str) -> tuple[str, ...]:
+    return tuple(t.lstrip("#").lower() for t in y.strings(c, node, key))
 
 
-def _select(c: Collector, f: Fields) -> dict[str, Any] | None:
-    node = f["select"][1]
+def _order(c: Collector, node: Node, key: str) -> str | None:
+    return y.choice(c, node, key, ORDERS)
+
+
+def _select(c: Collector, node: Node, key: str) -> Select | None:
     if not isinstance(node, MappingNode):
         c.err(node, "'select' takes a mapping, e.g. 'select: {tags: [ml], from: 2024-04-01}'")
         return None
-    s = y.fields(c, node, SELECT_KEYS, SELECT_ALIASES)
-    got = {k: v for k, (_, v) in s.items()}
-    tags = {k: tuple(t.lstrip("#").lower() for t in y.strings(c, got[k], k)) if k in got else ()
-            for k in ("tags", "all_tags", "not_tags")}
-    params: dict[str, Any] = dict(
-        tags,
-        notes=y.strings(c, got["notes"], "notes") if "notes" in got else (),
-        date_from=y.day(c, got["from"], "from") if "from" in got else None,
-        date_to=y.day(c, got["to"], "to") if "to" in got else None,
-        match=y.regex(c, got["match"], "match") if "match" in got else None,
-        order=y.choice(c, got["order"], "order", ORDERS) if "order" in got else "note",
-        limit=y.count(c, got["limit"], "limit") if "limit" in got else None,
-        repeat=_repeat(c, f))
-    lo, hi = params["date_from"], params["date_to"]
+    v, found = schema.read(c, node, SELECT)
+    lo, hi = v["date_from"], v["date_to"]
     if lo and hi and day_start(lo) > day_end(hi):
-        c.err(got["from"], f"'from' ({lo.isoformat()}) is after 'to' ({hi.isoformat()})")
-    return params
+        c.err(found["from"][1], f"'from' ({lo.isoformat()}) is after 'to' ({hi.isoformat()})")
+    order, limit = v.pop("order"), v.pop("limit")
+    return Select(Criteria(**v), order, limit)
 
 
-_ITEMS: dict[str, Callable[[Collector, Fields], dict[str, Any] | None]] = {
-    "section": _section, "select": _select, "image": _image, "text": _text_item,
-    "closing": _text_item}
+# ---------------------------------------------------------------- the keys, declared once
+# Each table drives validation (`schema.read`) and the README's key tables
+# (`schema.markdown_table`; tests/test_spec_schema.py keeps the README in step).
+
+TOP: tuple[Key, ...] = (
+    Key("title", _title, "text", "The talk's title (title slide, file metadata).",
+        default="", required="the talk's title"),
+    Key("vault", _vault, "path", "The notes folder, or a single `.md` note, relative to "
+        "this file (`~` is expanded).", required="the notes folder, relative to this file"),
+    Key("subtitle", _text, "text", "Shown on the title slide.", default=""),
+    Key("author", _text, "text", "Shown on the title slide; the PPTX's author.", default="",
+        aliases=("speaker",)),
+    Key("event", _text, "text", "The conference or meetup; shown in footers and on the "
+        "title slide.", default=""),
+    Key("date", _day, "date", "The talk's day, `YYYY-MM-DD`; shown on the title slide; "
+        "the PPTX's dates."),
+    Key("notes", y.strings, "list of globs", "Vault-relative globs limiting which notes "
+        "are read: `*` within a folder, `**` across folders; a folder name means "
+        "everything under it.", default=()),
+    Key("theme", _theme, "theme name", "A built-in theme (`default`, `dark`) or a folder "
+        "`themes/<name>/` next to this file.", default="default"),
+    Key("aspect", _aspect, '`"16:9"` or `"4:3"`', "The slide shape.", default="16:9",
+        aliases=("aspect_ratio",)),
+    Key("slides", lambda c, n, k: tuple(_slides(c, n)), "list of slide items",
+        "The slides in order (below)."),
+)
+
+SELECT: tuple[Key, ...] = (
+    Key("tags", _tags, "list of tags", "Any of these tags; case-insensitive, `#` optional, "
+        "`ml` also matches `ml/eval`.", default=(), aliases=("tag",)),
+    Key("all_tags", _tags, "list of tags", "Every one of these tags.", default=()),
+    Key("not_tags", _tags, "list of tags", "None of these tags.", default=()),
+    Key("from", y.day, "date or date-time", "Inclusive: `YYYY-MM-DD` covers the whole day; "
+        "`YYYY-MM-DDTHH:MM[:SS]` is a local time. Entries without a date are left out when "
+        "`from` or `to` is given.", attr="date_from"),
+    Key("to", y.day, "date or date-time", "Inclusive, as `from`.", attr="date_to"),
+    Key("match", y.regex, "regex", "A Python regular expression searched in caption, notes "
+        "and source text, case-insensitively, with `^`/`$` at each line: "
+        "`\"judge\\|benchmark\"`."),
+    Key("notes", y.strings, "list of globs", "Vault-relative globs of the notes the entries "
+        "must come from.", default=()),
+    Key("order", _order, "`note`, `date` or `reverse-date`", "`date` is oldest first. "
+        "Undated entries go last.", default="note", aliases=("sort",)),
+    Key("limit", y.count, "number", "At most this many entries, after ordering."),
+)
+
+REPEAT = Key("repeat", y.boolean, "true or false", "Show entries an earlier item already "
+             "showed.", default=False)
+
+IMAGE: tuple[Key, ...] = (
+    Key("image", _image_name, "name", "An image's file name, its vault-relative path, or "
+        "the entry id; case doesn't matter.", required="the image"),
+    Key("caption", _markdown, "Markdown", "Replaces the entry's caption."),
+    Key("notes", _markdown, "text", "Replaces the entry's speaker notes."),
+    Key("source", _source, "text, or `{text, url}`", "Replaces the entry's source; empty "
+        "removes it."),
+    REPEAT,
+)
+
+SOURCE: tuple[Key, ...] = (
+    Key("text", _text, "text", "What the credit says.", default=""),
+    Key("url", _text, "URL", "Where it links.", default=""),
+)
+
+ITEMS: dict[str, tuple[Key, ...]] = {
+    "section": (Key("section", _text, "text", "A section divider with this title."),),
+    "select": (Key("select", _select, "mapping", "One slide per matching entry."), REPEAT),
+    "image": IMAGE,
+    "text": (Key("text", _markdown, "Markdown", "A text slide."),),
+    "closing": (Key("closing", _markdown, "text", "The closing slide's text."),),
+}

@@ -30,6 +30,7 @@ class Collector:
 
     file: str
     diags: list[Diagnostic] = field(default_factory=list)
+    folder: Path = Path(".")      # what relative paths in the file are relative to
 
     def err(self, node: Node, message: str) -> None:
         """Record an error at the node's line."""

@@ -1,0 +1,97 @@
+"""The folder listing is the architecture: stages import only earlier stages, and other
+stages use a stage package through its entry point (`deckbuilder.vault`, not
+`deckbuilder.vault.reader`)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "deckbuilder"
+
+# The pipeline, in order; a module may import its own stage and any stage before it.
+# The first row is the shared ground every stage stands on.
+STAGES: tuple[tuple[str, ...], ...] = (
+    ("__init__", "errors", "model", "fsutil", "outputs", "markup"),
+    ("vault",),
+    ("theme",),
+    ("spec",),
+    ("picks",),
+    ("check",),
+    ("starter",),
+    ("images",),
+    ("layout",),
+    ("render",),
+    ("build",),
+    ("export",),
+    ("serve",),
+    ("commands",),
+    ("cli", "__main__"),
+)
+# Packages whose modules are each an entry point (render.pptx, render.html).
+OPEN_PACKAGES = {"render", "commands"}
+RANK = {name: i for i, row in enumerate(STAGES) for name in row}
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE)
+        if rel.parts[0].startswith("_") and rel.parts[0] != "__init__.py" and len(rel.parts) > 1:
+            continue   # _vendor, _themes: copied assets
+        parts = rel.with_suffix("").parts
+        if parts[-1] == "__init__" and len(parts) > 1:
+            parts = parts[:-1]
+        found[".".join(("deckbuilder",) + parts)] = path
+    return found
+
+
+MODULES = _modules()
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    """Return (line, module) for every deckbuilder module the file imports."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out += [(node.lineno, a.name) for a in node.names if a.name.startswith("deckbuilder")]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0 \
+                and node.module.startswith("deckbuilder"):
+            subs = [f"{node.module}.{a.name}" for a in node.names
+                    if f"{node.module}.{a.name}" in MODULES]
+            out += [(node.lineno, m) for m in subs] or [(node.lineno, node.module)]
+    return out
+
+
+def _stage(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def test_every_module_belongs_to_a_stage():
+    assert {_stage(m) for m in MODULES} <= set(RANK), set(map(_stage, MODULES)) - set(RANK)
+
+
+def test_no_stage_imports_a_later_stage():
+    wrong = [f"{MODULES[m].relative_to(PACKAGE.parent)}:{line}: {_stage(m)} imports {target}"
+             for m in MODULES for line, target in _imports(MODULES[m])
+             if RANK[_stage(target)] > RANK[_stage(m)]]
+    assert wrong == []
+
+
+def test_other_stages_use_a_package_through_its_entry_point():
+    wrong = []
+    for m in MODULES:
+        for line, target in _imports(MODULES[m]):
+            stage = _stage(target)
+            inside = target.split(".")[2:]
+            if stage != _stage(m) and inside and stage not in OPEN_PACKAGES:
+                wrong.append(f"{MODULES[m].relative_to(PACKAGE.parent)}:{line}: imports {target}")
+    assert wrong == []
+
+
+def test_the_check_itself_sees_a_backward_import(tmp_path):
+    # The walk must notice `from deckbuilder import build` in an early stage.
+    fake = tmp_path / "vault.py"
+    fake.write_text("from deckbuilder import build\n", encoding="utf-8")
+    assert [RANK[_stage(t)] for _, t in _imports(fake)] == [RANK["build"]]
