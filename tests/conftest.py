@@ -36,3 +36,16 @@ def shared() -> Path:
     if not (SHARED / "seed" / "vault").is_dir():
         pytest.skip("../shared (seed and corpus vaults) is not beside this checkout")
     return SHARED
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden", action="store_true", default=False,
+        help="rewrite the golden files under tests/golden/ from the current output "
+             "(and remove stale ones) instead of comparing; review their diff")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    """Whether `--update-golden` was given: golden tests rewrite their files, not compare."""
+    return bool(request.config.getoption("--update-golden"))

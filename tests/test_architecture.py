@@ -95,3 +95,12 @@ def test_the_check_itself_sees_a_backward_import(tmp_path):
     fake = tmp_path / "vault.py"
     fake.write_text("from deckbuilder import build\n", encoding="utf-8")
     assert [RANK[_stage(t)] for _, t in _imports(fake)] == [RANK["build"]]
+
+
+def test_the_readme_code_map_is_the_folder_listing():
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```\ndeckbuilder/\n", 1)[1].split("\nthemes/", 1)[0]
+    mapped = [line.split()[0] for line in block.splitlines()]
+    listed = sorted(p.name + ("/" if p.is_dir() else "") for p in PACKAGE.iterdir()
+                    if not p.name.startswith(("_vendor", "__pycache__", ".")))
+    assert mapped == listed
