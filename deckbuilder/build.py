@@ -66,16 +66,22 @@ class BuildResult:
     warnings: tuple[Diagnostic, ...]
     # The picked image files the deck was made from (`serve` watches them for changes).
     inputs: tuple[Path, ...] = ()
-    # The planned deck, for later stages (`export` prints the handout's notes from it).
+    # The planned deck, its talk and its theme, for later stages (`export` prints the
+    # handout from them, loading nothing again).
     deck: Deck | None = field(default=None, repr=False, compare=False)
     talk: Talk | None = field(default=None, repr=False, compare=False)
+    theme: theme_mod.Theme | None = field(default=None, repr=False, compare=False)
 
     def summary(self) -> str:
         """Return the one-line summary the CLI prints."""
-        size = f"{self.bytes / 1e6:.1f} MB" if self.bytes >= 1e5 else f"{self.bytes / 1e3:.0f} kB"
         where = ", ".join(str(p) for p in self.outputs)
-        return (f"{self.slides} slides, {self.images} images, {size}, "
+        return (f"{self.slides} slides, {self.images} images, {format_size(self.bytes)}, "
                 f"{self.seconds:.1f} s: {where}")
+
+
+def format_size(n: int) -> str:
+    """Return a byte count as the summaries print it: "1.5 MB", or "12 kB" below 0.1 MB."""
+    return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.0f} kB"
 
 
 def image_uses(picks: Sequence[Pick], vault: Vault, skip: set[Path] = frozenset()
@@ -152,7 +158,8 @@ def build(spec_path: Path, formats: Sequence[str] = ("pptx",), out_dir: Path | N
     return BuildResult(tuple(outputs), len(deck.slides), _count_images(deck),
                        sum(_size(p) for p in outputs), time.monotonic() - started,
                        tuple(d for d in diags if not d.is_error),
-                       tuple(sorted(image_uses(report.picks, report.vault))), deck, talk)
+                       tuple(sorted(image_uses(report.picks, report.vault))), deck, talk,
+                       theme)
 
 
 def claim_outputs(talk: Talk, out: Path, targets: Sequence[Path]) -> list[Diagnostic]:

@@ -21,7 +21,8 @@ from deckbuilder.errors import check as raise_if_errors
 from deckbuilder.model import Entry, ImageRef, Pick, Talk, Vault
 from deckbuilder.vault import IMAGE_MISSING, IMAGE_REMOTE
 
-MAX_PIXELS = 64_000_000  # the build refuses bigger images (decompression bombs); so do we
+# Bigger images are refused (decompression bombs): here, and by the build (`images`).
+MAX_PIXELS = 64_000_000
 
 
 @dataclass(frozen=True)

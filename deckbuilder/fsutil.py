@@ -1,12 +1,15 @@
 """Atomic output: a reader never sees a half-written deck, and a failed run leaves
-the previous output untouched."""
+the previous output untouched. And reproducible zips: identical input, identical bytes."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import tempfile
+import zipfile
 from pathlib import Path
+from typing import Callable, Iterable
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
@@ -51,3 +54,27 @@ def replace_dir(staged: Path, dest: Path) -> Path:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     return dest
+
+
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)    # the earliest zip time: identical input, identical zip
+
+
+def reproducible_zip(members: Iterable[tuple[str, bytes]], *, compresslevel: int,
+                     unix: bool, stored: Callable[[str], bool] = lambda _name: False) -> bytes:
+    """Return a zip of `members` in order, with fixed times and modes.
+
+    Every member is deflated at `compresslevel`, except those `stored` says to keep as
+    they are. A `unix` zip marks its members as regular rw-r--r-- files made on Unix;
+    otherwise they say MS-DOS with the same permission bits (what the PPTX has always
+    had: changing it would change every deck's bytes).
+    """
+    system, mode = (3, 0o100644) if unix else (0, 0o644)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, ZIP_TIME)
+            info.external_attr = mode << 16
+            info.create_system = system
+            info.compress_type = zipfile.ZIP_STORED if stored(name) else zipfile.ZIP_DEFLATED
+            archive.writestr(info, data, compresslevel=compresslevel)
+    return buffer.getvalue()

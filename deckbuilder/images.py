@@ -19,13 +19,13 @@ from typing import Mapping, Sequence
 import PIL
 from PIL import Image, ImageOps
 
+from deckbuilder.check import MAX_PIXELS  # bigger sources are refused, as `check` does
 from deckbuilder.errors import Diagnostic, Location
 from deckbuilder.fsutil import atomic_write_bytes
 from deckbuilder.model import CANVAS, Normalised
 from deckbuilder.theme import Theme
 
 PIPELINE_VERSION = "1"        # bump when the output of `_convert` changes
-MAX_PIXELS = 64_000_000       # bigger sources are refused (decompression bombs)
 GRAPHIC_FORMATS = frozenset({"PNG", "GIF", "BMP"})
 CANVAS_PPI = 96               # canvas px per inch: 1280 px across a 13.333 in slide
 

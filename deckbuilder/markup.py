@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterable
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline.state_inline import Delimiter
 from markdown_it.token import Token
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 _SIZE_ONLY = re.compile(r"^\s*\d+(x\d+)?\s*$")
@@ -176,20 +177,26 @@ def _walk(children: list[Token]) -> list[Run]:
         elif t.type in ("text", "code_inline") and t.content:
             runs.append(Run(t.content, bold > 0, italic > 0, t.type == "code_inline",
                             mark > 0, link[-1] if link else None))
-    return _merge(runs)
+    return merge_runs(runs)
 
 
-def _merge(runs: list[Run]) -> list[Run]:
+def merge_runs(runs: Iterable[Run]) -> list[Run]:
+    """Return `runs` with each stretch of same-styled neighbours joined into one run.
+
+    Line breaks ("\\n" runs) are never joined, to each other or to text.
+    """
     merged: list[Run] = []
     for r in runs:
         prev = merged[-1] if merged else None
-        if prev and r.text != "\n" and prev.text != "\n" and \
-                (prev.bold, prev.italic, prev.code, prev.mark, prev.link) == \
-                (r.bold, r.italic, r.code, r.mark, r.link):
-            merged[-1] = Run(prev.text + r.text, r.bold, r.italic, r.code, r.mark, r.link)
+        if prev and r.text != "\n" and prev.text != "\n" and _style(prev) == _style(r):
+            merged[-1] = Run(prev.text + r.text, *_style(r))
         else:
             merged.append(r)
     return merged
+
+
+def _style(run: Run) -> tuple[bool, bool, bool, bool, str | None]:
+    return (run.bold, run.italic, run.code, run.mark, run.link)
 
 
 def _inline_children(md_text: str) -> list[Token]:
@@ -247,8 +254,3 @@ def blocks(md_text: str) -> list[Block]:
 def blocks_html(md_text: str) -> Markup:
     """Return safe HTML for block Markdown (a text slide)."""
     return Markup(parser().render(md_text))
-
-
-def text_html(text: str) -> Markup:
-    """Return plain text as escaped HTML with line breaks kept."""
-    return Markup("<br>\n".join(escape(line) for line in text.split("\n")))

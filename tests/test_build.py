@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from pptx import Presentation
 
 from _decks import draw
-from deckbuilder.build import build
+from deckbuilder.build import build, format_size
 from deckbuilder.cli import main
 from deckbuilder.errors import DeckError
 
@@ -45,6 +45,14 @@ def test_small_talk_builds_next_to_the_spec(tmp_path):
     assert len(prs.slides) == 5
     assert prs.slides[1].notes_slide.notes_text_frame.text.endswith("One.md:3")
     assert result.bytes == out.stat().st_size
+    # What later stages (export) need, so they plan and load nothing again.
+    assert result.deck is not None and result.talk is not None
+    assert result.theme is not None and result.theme.name == result.deck.theme == "default"
+
+
+def test_sizes_are_printed_in_kilobytes_below_a_tenth_of_a_megabyte():
+    assert [format_size(n) for n in (0, 12_345, 99_999, 100_000, 1_530_000)] == [
+        "0 kB", "12 kB", "100 kB", "0.1 MB", "1.5 MB"]
 
 
 def test_missing_images_stop_the_build_listing_every_use_and_write_nothing(tmp_path):

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from _decks import YI, entry, sample, talk
 from deckbuilder import layout, markup, theme
 from deckbuilder.layout import context, measure
+from deckbuilder.layout.text import markers
 from deckbuilder.model import Normalised
 from deckbuilder.model import Box, Deck, Pick, Source
 
@@ -269,6 +270,11 @@ def test_text_slide_blocks_and_overflow(th, tmp_path):
     long = "\n".join(f"- item {i}" for i in range(80))
     deck, diags = layout.plan(talk(tmp_path), [Pick("text", 3, text=long)], th, {})
     assert "item 79" in deck.slides[0].notes and "too long" in diags[0].message
+
+
+def test_text_slide_numbers_each_list_level():
+    blocks = markup.blocks("1. a\n2. b\n   1. c\n3. d\n\npara\n\n- x\n- y\n\n1. again")
+    assert markers(blocks, "•") == ["1.", "2.", "1.", "3.", "", "•", "•", "1."]
 
 
 def test_plan_writes_nothing(tmp_path, th):

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deckbuilder import markup
+from deckbuilder.layout import measure
 
 
 @pytest.mark.parametrize("md, plain", [
@@ -67,3 +68,18 @@ def test_line_breaks_render_once_in_html() -> None:
 def test_plain_fast_path_agrees_with_the_parser(text: str) -> None:
     slow = "".join(r.text for r in markup.runs(text)).strip()
     assert markup.plain(text) == slow
+
+
+def test_merge_runs_joins_same_styled_neighbours_but_never_line_breaks() -> None:
+    R = markup.Run
+    assert markup.merge_runs([R("a"), R(" b"), R("c", bold=True), R("d", bold=True), R("\n"),
+                              R("\n"), R("e"), R("f", link="https://x.org")]) == [
+        R("a b"), R("cd", bold=True), R("\n"), R("\n"), R("e"), R("f", link="https://x.org")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ab *=_`\n\\[]()", max_size=40))
+def test_measured_tokens_join_back_into_the_parsed_runs(text: str) -> None:
+    # The layout cuts runs into words to wrap them; joining them again is the same merge.
+    runs = markup.runs(text)
+    assert measure.join(measure.tokens(runs)) == runs

@@ -9,12 +9,15 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import jinja2
 import pytest
 from PIL import Image
 
+from _decks import talk
+from deckbuilder import layout
 from deckbuilder import theme as themes
 from deckbuilder.errors import BuildError
-from deckbuilder.model import Box, Deck, Item, Slide, TextStyle
+from deckbuilder.model import Box, Deck, Item, Pick, Slide, TextStyle
 from deckbuilder.render import html
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,10 +83,12 @@ def sample_deck(tmp_path: Path, caption: str = "A *caption* with ==mark==") -> D
         Item("image", Box(600, 48, 500, 312.5), role="picture", image=b, alt="Same bytes"),
         Item("image", Box(72, 400, 400, 250), role="picture", image=c, alt="Brown",
              link="https://example.org/c")))
-    text = Slide("text", (
-        Item("text", Box(72, 48, 1136, 600), role="body",
-             text="# Why\n\nBecause **data**.\n\n- one\n- two\n  - deeper\n\n1. first\n2. second",
-             style=style(32)),))
+    text = Slide("text", (  # as the planner makes them: one box per block and per marker
+        Item("text", Box(72, 48, 1136, 62), role="heading", text="Why", style=style(51, bold=True)),
+        Item("text", Box(72, 130, 1136, 39), role="paragraph", text="Because **data**.",
+             style=style(32)),
+        Item("text", Box(72, 189, 35, 39), role="marker", text="1.", style=style(32)),
+        Item("text", Box(107, 189, 1101, 39), role="bullet", text="first", style=style(32))))
     missing = Slide("image", (
         Item("image", Box(72, 48, 600, 400), role="picture", alt="Screenshot of 3 May 2024",
              placeholder=True),
@@ -144,14 +149,18 @@ def test_sections_items_and_reveal_config(tmp_path, fake_vendor, theme):
     assert "<mark>mark</mark>" in page and "<em>caption</em>" in page
 
 
-def test_text_slide_lists_and_headings(tmp_path, fake_vendor, theme):
-    page = html.write(sample_deck(tmp_path), tmp_path / "out", "t", theme).read_text()
-    body = page[page.index("db-body"):]
-    assert re.search(r"<h1 [^>]*font-size: 1\.6em", body)
-    assert body.index("<ul") < body.index("deeper") < body.index("<ol")
-    assert 'padding-left: 2.6em' in body  # level-2 bullet: two indents
-    assert ">1.</span>first" in body and ">2.</span>second" in body
-    assert "<strong>data</strong>" in body
+def test_text_slide_draws_the_planned_blocks_and_markers(tmp_path, fake_vendor, theme):
+    # The planner numbers the lists and places every marker; the renderer only draws.
+    md = "## Take-aways\n- one **bold**\n  - nested\n1. first\n2. second\n"
+    planned = layout.plan(talk(tmp_path), [Pick("text", 3, text=md)], theme, {})[0]
+    page = html.write(planned, tmp_path / "out", "t", theme).read_text()
+    drawn = re.findall(r'<div class="db-item db-text db-(\w+)" style="[^"]*">'
+                       r'<div class="db-t">(.*?)</div></div>', page)
+    assert [d for d in drawn if d[0] not in ("footer", "slide-number")] == [
+        ("heading", "Take-aways"), ("marker", "•"), ("bullet", "one <strong>bold</strong>"),
+        ("marker", "•"), ("bullet", "nested"), ("marker", "1."), ("bullet", "first"),
+        ("marker", "2."), ("bullet", "second")]
+    assert not re.search(r"<(ul|ol|li)[ >]", page)
 
 
 def test_notes_are_asides_and_escaped(tmp_path, fake_vendor, theme):
@@ -254,11 +263,52 @@ def test_missing_assets_and_images_are_build_errors(tmp_path, fake_vendor, theme
     assert not (tmp_path / "out" / "t").exists()
 
 
-def test_body_groups_number_each_list_level():
-    groups = html.body_groups("1. a\n2. b\n   1. c\n3. d\n\npara\n\n- x\n- y")
-    assert [g.kind for g in groups] == ["number", "paragraph", "bullet"]
-    assert [n for _, n in groups[0].blocks] == [1, 2, 1, 3]
-    assert len(groups[2].blocks) == 2
+def local_theme(spec_dir: Path, name: str, templates: dict[str, str],
+                extends: str = "default") -> themes.Theme:
+    """Write a talk-local theme with these templates; return it loaded."""
+    folder = spec_dir / "themes" / name
+    (folder / "templates").mkdir(parents=True)
+    (folder / "theme.yaml").write_text(f"extends: {extends}\n")
+    for rel, text in templates.items():
+        (folder / "templates" / rel).write_text(text)
+    return themes.load(name, spec_dir)
+
+
+TITLE_ONLY = ('{% extends "!default/deck.html.j2" %}\n'
+              "{% block title %}[{{ super() }}]{% endblock %}\n")
+
+
+def test_a_theme_template_can_extend_the_default_one(tmp_path, fake_vendor, theme):
+    deck = sample_deck(tmp_path)
+    mine = local_theme(tmp_path / "talk", "mine", {"deck.html.j2": TITLE_ONLY})
+    ours = html.write(deck, tmp_path / "a", "t", mine).read_text()
+    default = html.write(deck, tmp_path / "b", "t", theme).read_text()
+    title = "<title>Data &lt;quality&gt;</title>"
+    assert title in default
+    # One block replaced; the rest, slides included, exactly as the default draws it.
+    assert ours == default.replace(title, "<title>[Data &lt;quality&gt;]</title>")
+
+
+def test_prefixed_names_follow_that_themes_chain(tmp_path, fake_vendor, theme):
+    deck = sample_deck(tmp_path)
+    spec_dir = tmp_path / "talk"
+    default = html.write(deck, tmp_path / "b", "t", theme).read_text()
+    # dark has no templates of its own: "!dark/..." finds what dark extends.
+    via_dark = local_theme(spec_dir, "via-dark", {"deck.html.j2": TITLE_ONLY.replace(
+        "!default/", "!dark/")}, extends="dark")
+    assert "<title>[Data &lt;quality&gt;]</title>" in html.write(
+        deck, tmp_path / "c", "t", via_dark).read_text()
+    # A talk's own "default" overriding the built-in one extends the original, not itself;
+    # its items.html.j2 is still found first by the unprefixed names the original uses.
+    items = (ROOT / "themes" / "default" / "templates" / "items.html.j2").read_text()
+    own = local_theme(spec_dir, "default", {
+        "deck.html.j2": TITLE_ONLY,
+        "items.html.j2": items.replace('<div class="db-t">', '<div class="db-t own">')})
+    page = html.write(deck, tmp_path / "d", "t", own).read_text()
+    assert "<title>[Data &lt;quality&gt;]</title>" in page
+    assert page.count('<div class="db-t own">') == default.count('<div class="db-t">') > 0
+    with pytest.raises(jinja2.TemplateNotFound):
+        html.environment(own).get_template("!nosuch/deck.html.j2")
 
 
 def test_px_and_font_stack(theme):

@@ -126,7 +126,7 @@ def test_same_deck_gives_identical_bytes(built, tmp_path):
 def test_control_characters_are_sanitised(tmp_path):
     style = TextStyle(font="Calibri", size=20)
     deck, _, _ = sample(tmp_path)
-    evil = Slide("text", (Item("text", Box(10, 10, 500, 100), role="body",
+    evil = Slide("text", (Item("text", Box(10, 10, 500, 100), role="paragraph",
                                text="bell\x07 tab\t ff\f end\ufffe", style=style),),
                  notes="note\x00s\x1b")
     deck = replace(deck, slides=(evil,))

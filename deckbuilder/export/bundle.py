@@ -3,30 +3,19 @@ which file to use on which laptop."""
 
 from __future__ import annotations
 
-import io
 import textwrap
-import zipfile
 from typing import Sequence
 
 from deckbuilder import __version__
+from deckbuilder.fsutil import reproducible_zip
 from deckbuilder.model import Deck
-
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)    # the earliest zip time: identical input, identical zip
 
 
 def bundle_zip(members: Sequence[tuple[str, bytes]]) -> bytes:
     """Return a zip of `members` in order, with fixed times and modes (reproducible)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in members:
-            info = zipfile.ZipInfo(name, ZIP_TIME)
-            info.external_attr = 0o100644 << 16  # a regular file, rw-r--r--
-            info.create_system = 3               # Unix, whatever platform made it
-            # PPTX is a zip already; deflating it again gains nothing.
-            info.compress_type = (zipfile.ZIP_STORED if name.endswith(".pptx")
-                                  else zipfile.ZIP_DEFLATED)
-            archive.writestr(info, data, compresslevel=9)
-    return buffer.getvalue()
+    # PPTX is a zip already; deflating it again gains nothing.
+    return reproducible_zip(members, compresslevel=9, unix=True,
+                            stored=lambda name: name.endswith(".pptx"))
 
 
 def readme(deck: Deck, name: str) -> str:

@@ -61,7 +61,7 @@ class ExportResult:
         parts = []
         for f in self.files:
             what = f"{f.pages} pages" if f.pages is not None else "5 files"
-            parts.append(f"{f.path} ({what}, {_size(f.bytes)})")
+            parts.append(f"{f.path} ({what}, {build_mod.format_size(f.bytes)})")
         return f"{self.slides} slides, {self.seconds:.1f} s: {', '.join(parts)}"
 
 
@@ -72,10 +72,6 @@ class _Printed:
     pdf: bytes | None
     handout: bytes | None
     cut: tuple[int, ...]    # slide numbers whose notes did not fit on the handout
-
-
-def _size(n: int) -> str:
-    return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.0f} kB"
 
 
 def _outputs(outputs: Sequence[str]) -> set[str]:
@@ -103,14 +99,13 @@ def export(spec_path: Path, outputs: Sequence[str] = ("pdf",), out_dir: Path | N
         formats = ("html", "pptx") if "bundle" in wanted else ("html",)
         built = build_mod.build(Path(spec_path), formats, work / "deck", strict, allow_missing,
                                 progress, cache_dir, single_file=True)
-        deck = built.deck
-        assert deck is not None  # build always returns the deck it planned
+        deck, theme = built.deck, built.theme
+        assert deck is not None and theme is not None  # build returns what it planned with
         deck_html = next(p for p in built.outputs if p.suffix == ".html")
         out = Path(out_dir) if out_dir is not None else Path(spec_path).parent / "build"
         assert built.talk is not None
         check(build_mod.claim_outputs(built.talk, out, targets(out, deck_html.stem, wanted)),
               strict, BuildError)
-        theme = theme_mod.load(deck.theme, Path(spec_path).parent)
         printed = _print(chrome, deck, theme, deck_html, work, wanted, say)
         diags = list(built.warnings) + _cut_warnings(deck, printed.cut, Path(spec_path))
         check(diags, strict, BuildError)

@@ -16,7 +16,7 @@ from typing import Sequence
 
 from PIL import ImageFont
 
-from deckbuilder.markup import Run
+from deckbuilder.markup import Run, merge_runs
 from deckbuilder.theme import Theme
 
 REF_SIZE = 200                # fonts are loaded once at this size; widths scale linearly
@@ -188,19 +188,8 @@ def _strip(toks: Sequence[Token]) -> list[Token]:
 
 def join(toks: Sequence[Token]) -> list[Run]:
     """Return tokens merged back into runs."""
-    out: list[Run] = []
-    for t in toks:
-        text = "\n" if t.kind == "break" else t.text
-        prev = out[-1] if out else None
-        if prev and prev.text != "\n" and text != "\n" and _style(prev) == _style(t.run):
-            out[-1] = Run(prev.text + text, *_style(t.run))
-        else:
-            out.append(Run(text, *_style(t.run)))
-    return out
-
-
-def _style(run: Run) -> tuple:
-    return (run.bold, run.italic, run.code, run.mark, run.link)
+    return merge_runs(Run("\n" if t.kind == "break" else t.text, t.run.bold, t.run.italic,
+                          t.run.code, t.run.mark, t.run.link) for t in toks)
 
 
 def plain(runs: Sequence[Run]) -> str:

@@ -12,24 +12,37 @@ from deckbuilder.layout.context import Ctx, md_text as _md, text_block
 from deckbuilder.model import Box, Item, Pick, Slide
 
 
+def markers(blocks: Sequence[markup.Block], bullet: str) -> list[str]:
+    """Return each block's list marker: `bullet`, its number in its list ("2."), or "".
+
+    Numbers count per list level: a deeper list starts again at 1, going back up
+    continues the outer list, and anything that is not a list item ends every list.
+    The renderers draw these markers as planned; none of them numbers lists itself.
+    """
+    out, counters = [], {}
+    for b in blocks:
+        if b.kind in ("bullet", "number"):
+            counters = {k: v for k, v in counters.items() if k <= b.level}
+            counters[b.level] = counters.get(b.level, 0) + 1 if b.kind == "number" else 0
+            out.append(f"{counters[b.level]}." if b.kind == "number" else bullet)
+        else:
+            counters = {}
+            out.append("")
+    return out
+
+
 def _block_items(ctx: Ctx, blocks: Sequence[markup.Block], size: float, width: float
                  ) -> list[tuple[list[Item], float]]:
     """Return each block's items (at y=0) and height at body size `size`."""
     t = ctx.theme.get("text_slide")
-    out, counters = [], {}
-    for b in blocks:
+    out = []
+    for b, marker in zip(blocks, markers(blocks, t["bullet"])):
         scale = t["heading_scale"][b.level - 1] if b.kind == "heading" else 1.0
         spec = {"color": t["heading_color"] if b.kind == "heading" else t["body"]["color"],
                 "bold": b.kind == "heading"}
         indent = t["indent"] * size * max(0, b.level - 1) if b.kind != "heading" else 0
-        marker = ""
         if b.kind in ("bullet", "number"):
-            counters = {k: v for k, v in counters.items() if k <= b.level}
-            counters[b.level] = counters.get(b.level, 0) + 1 if b.kind == "number" else 0
-            marker = f"{counters[b.level]}." if b.kind == "number" else t["bullet"]
             indent += t["indent"] * size
-        else:
-            counters = {}
         style = ctx.style(spec, size * scale)
         drawn = measure.styled(b.runs, style.bold, style.italic)
         h = measure.lines_at(drawn, size * scale, width - indent, ctx.fonts) * ctx.fonts.pitch(

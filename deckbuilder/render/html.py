@@ -15,7 +15,7 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import jinja2
 from markupsafe import Markup
@@ -24,9 +24,8 @@ from deckbuilder import __version__, markup, outputs
 from deckbuilder.errors import BuildError
 from deckbuilder.fsutil import atomic_write_text, replace_dir, staging_dir
 from deckbuilder.model import Deck, Item, TextStyle
-from deckbuilder.theme import Theme
+from deckbuilder.theme import VENDOR, Theme
 
-VENDOR = Path(__file__).resolve().parent.parent / "_vendor"
 REVEAL_VERSION = "6.0.2"
 CDN = f"https://cdn.jsdelivr.net/npm/reveal.js@{REVEAL_VERSION}/dist/"
 # Subresource-integrity hashes of the pinned npm files (tech brief §2.4); a unit test
@@ -88,10 +87,25 @@ def _read(path: Path) -> bytes:
         raise BuildError(f"cannot read {path}: {e.strerror}") from None
 
 
+def _search(dirs: Sequence[Path]) -> jinja2.BaseLoader:
+    """Return a loader trying the template folders of `dirs` in order."""
+    return jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d / "templates")) for d in dirs])
+
+
 def environment(theme: Theme) -> jinja2.Environment:
-    """Return the jinja2 environment over the theme's template folders, autoescape on."""
-    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d / "templates"))
-                                  for d in theme.dirs])
+    """Return the jinja2 environment over the theme's template folders, autoescape on.
+
+    A name is looked up in the theme's own templates first, then in those of each theme
+    it extends. `!<theme>/<name>` is `<name>` as the theme `<theme>` of the chain has it
+    (or, failing that, what it extends), so an override can `{% extends
+    "!default/deck.html.j2" %}` and replace only some blocks. Where a name occurs twice
+    in the chain (a talk's theme overriding a built-in one of the same name), `!<name>`
+    is the original one, further down.
+    """
+    originals = {d.name: _search(theme.dirs[i:]) for i, d in enumerate(theme.dirs)}
+    loader = jinja2.ChoiceLoader([
+        jinja2.PrefixLoader({f"!{name}": found for name, found in originals.items()}),
+        _search(theme.dirs)])
     env = jinja2.Environment(
         loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True))
@@ -141,33 +155,6 @@ def text_css(style: TextStyle, theme: Theme) -> str:
             f"text-align: {style.align}; line-height: {style.line_height}; "
             f"justify-content: {justify}; --db-mark: {color(style.highlight)}; "
             f"--db-code-font: {font_stack(style.code_font, theme)}")
-
-
-@dataclass(frozen=True)
-class Group:
-    """Consecutive blocks of a text slide drawn as one element (a list, or one block)."""
-
-    kind: str                            # heading | paragraph | bullet | number
-    blocks: tuple[tuple[markup.Block, int], ...]   # each with its list number (or 0)
-
-
-def body_groups(text: str) -> list[Group]:
-    """Return a text slide's blocks grouped into lists, numbering ordered items per level."""
-    groups: list[Group] = []
-    counters: dict[int, int] = {}
-    for block in markup.blocks(text):
-        listed = block.kind in ("bullet", "number")
-        number = 0
-        if block.kind == "number":
-            counters = {k: v for k, v in counters.items() if k <= block.level}
-            number = counters[block.level] = counters.get(block.level, 0) + 1
-        elif not listed:
-            counters = {}
-        if listed and groups and groups[-1].kind == block.kind:
-            groups[-1] = Group(block.kind, groups[-1].blocks + ((block, number),))
-        else:
-            groups.append(Group(block.kind, ((block, number),)))
-    return groups
 
 
 def _assets(bundle: _Bundle, cdn: bool) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
@@ -255,8 +242,7 @@ def render(deck: Deck, theme: Theme, bundle: _Bundle, cdn: bool = False) -> tupl
     html = env.get_template("deck.html.j2").render(
         deck=deck, theme=theme, settings=theme.settings, styles=styles, scripts=scripts,
         config=_reveal_config(deck), images=images, generator=f"deckbuilder {__version__}",
-        text_css=lambda style: text_css(style, theme), body_groups=body_groups,
-        box_css=box_css)
+        text_css=lambda style: text_css(style, theme), box_css=box_css)
     return html, css
 
 

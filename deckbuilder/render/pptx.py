@@ -26,12 +26,12 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
 
 from deckbuilder import markup
-from deckbuilder.fsutil import atomic_write_bytes
+from deckbuilder.fsutil import atomic_write_bytes, reproducible_zip
 from deckbuilder.model import EMU_PER_PX, Box, Deck, Item, Slide, TextStyle
 
 SLIDE_EMU = {(1280, 720): (12192000, 6858000), (960, 720): (9144000, 6858000)}
 SLIDENUM_GUID = "{B6F15528-21DE-4FAA-801E-634DDDAF4B2B}"  # constant: reproducible bytes
-EPOCH = datetime(1980, 1, 1)
+EPOCH = datetime(1980, 1, 1)   # core properties of an undated deck
 ALIGN = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER, "right": PP_ALIGN.RIGHT}
 ANCHOR = {"top": MSO_ANCHOR.TOP, "middle": MSO_ANCHOR.MIDDLE, "bottom": MSO_ANCHOR.BOTTOM}
 _BAD_XML = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -224,15 +224,9 @@ def _link_colour(prs, colour: str) -> None:
 
 def normalise_zip(data: bytes) -> bytes:
     """Return the zip with fixed timestamps and attributes, member order kept."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w") as zout:
-        for info in zin.infolist():
-            zi = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o644 << 16
-            zi.create_system = 0
-            zout.writestr(zi, zin.read(info.filename), compresslevel=6)
-    return out.getvalue()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        members = [(info.filename, z.read(info.filename)) for info in z.infolist()]
+    return reproducible_zip(members, compresslevel=6, unix=False)
 
 
 def to_bytes(deck: Deck) -> bytes:
