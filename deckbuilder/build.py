@@ -141,7 +141,7 @@ def build(spec_path: Path, formats: Sequence[str] = ("pptx",), out_dir: Path | N
     theme = theme_mod.load(talk.theme, talk.path.parent)
     say("normalising images")
     images, problems = _images(report, theme, allow_missing, cache_dir)
-    diags = list(report.diagnostics) + problems
+    diags = list(report.diagnostics) + theme_mod.shadows(theme) + problems
     check(diags, strict, BuildError)
     say("planning slides")
     deck, planned = layout.plan(talk, report.picks, theme, images)

@@ -23,6 +23,10 @@ from deckbuilder.vault import IMAGE_MISSING, IMAGE_REMOTE
 
 # Bigger images are refused (decompression bombs): here, and by the build (`images`).
 MAX_PIXELS = 64_000_000
+# The only formats Pillow may open (here and in `images`): what a vault embeds as an
+# image. Anything else, an EPS file named x.png (Pillow would run Ghostscript on it),
+# is "not an image Pillow can read". SVG is never given to Pillow.
+PILLOW_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "AVIF")
 
 
 @dataclass(frozen=True)
@@ -157,7 +161,7 @@ def unreadable(path: Path) -> str | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
+            with Image.open(path, formats=PILLOW_FORMATS) as im:
                 if im.width * im.height > MAX_PIXELS:
                     return f"too large ({im.width}x{im.height} px)"
                 im.verify()

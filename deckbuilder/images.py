@@ -19,7 +19,8 @@ from typing import Mapping, Sequence
 import PIL
 from PIL import Image, ImageOps
 
-from deckbuilder.check import MAX_PIXELS  # bigger sources are refused, as `check` does
+# Bigger sources are refused, as `check` does, and so are other formats (EPS: Ghostscript).
+from deckbuilder.check import MAX_PIXELS, PILLOW_FORMATS
 from deckbuilder.errors import Diagnostic, Location
 from deckbuilder.fsutil import atomic_write_bytes
 from deckbuilder.model import CANVAS, Normalised
@@ -58,7 +59,7 @@ def _convert(data: bytes, box: tuple[int, int], quality: int) -> tuple[bytes, st
     """Return the normalised bytes and their extension for one source image."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
-        im = Image.open(io.BytesIO(data))
+        im = Image.open(io.BytesIO(data), formats=PILLOW_FORMATS)
         if im.width * im.height > MAX_PIXELS:
             raise ValueError(f"image too large: {im.width}x{im.height} px")
         graphic = im.format in GRAPHIC_FORMATS
@@ -90,7 +91,7 @@ def _one(source: Path, root: Path, box: tuple[int, int], quality: int) -> Normal
     else:
         blob, ext = _convert(data, box, quality)
         path = atomic_write_bytes(folder / f"{digest}.{ext}", blob)
-    with Image.open(path) as im:
+    with Image.open(path, formats=PILLOW_FORMATS) as im:
         return Normalised(source, path, im.width, im.height)
 
 

@@ -4,7 +4,9 @@ The built-in `default` theme names every setting; it is the schema, so a key ano
 theme sets that default does not have is an error with file:line and a did-you-mean.
 A theme without `extends:` extends `default`. The search path is the spec folder's
 `themes/`, then the built-in themes (the checkout's top-level `themes/`, or
-`deckbuilder/_themes` inside a wheel), so a talk can override a built-in theme by name.
+`deckbuilder/_themes` inside a wheel), so a talk can override a built-in theme by name;
+`shadows` warns when it does, since a talk from someone else could bring its own
+`themes/default/` without its spec saying so.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from deckbuilder.errors import Diagnostic, ThemeError, error
+from deckbuilder.errors import Diagnostic, ThemeError, error, warning
 
 PACKAGE = Path(__file__).resolve().parent
 VENDOR = PACKAGE / "_vendor"
@@ -37,6 +39,18 @@ def search_path(spec_dir: Path | None) -> list[Path]:
     """Return the folders searched for themes, most specific first."""
     dirs = [spec_dir / "themes"] if spec_dir is not None else []
     return [d for d in dirs if d.is_dir()] + [builtin_dir()]
+
+
+def shadows(theme: Theme) -> list[Diagnostic]:
+    """Return a warning for each folder of the theme's chain that stands in for a built-in
+    theme of the same name: a talk's own `themes/default/` is used without the spec
+    naming it."""
+    builtin = builtin_dir().resolve()
+    return [warning(f"this talk's own theme folder {folder} replaces the built-in theme "
+                    f"'{folder.name}' (its templates and settings are used instead); rename "
+                    "or remove it if you did not add it", str(folder / "theme.yaml"))
+            for folder in theme.dirs
+            if folder.parent != builtin and (builtin / folder.name / "theme.yaml").is_file()]
 
 
 def names(spec_dir: Path | None) -> list[str]:

@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import jinja2
+import jinja2.sandbox
 from markupsafe import Markup
 
 from deckbuilder import __version__, markup, outputs
-from deckbuilder.errors import BuildError
+from deckbuilder.errors import BuildError, error
 from deckbuilder.fsutil import atomic_write_text, replace_dir, staging_dir
 from deckbuilder.model import Deck, Item, TextStyle
 from deckbuilder.theme import VENDOR, Theme
@@ -47,7 +48,9 @@ FONT_RANGES = {
                  "U+0329,U+1D00-1DBF,U+1E00-1E9F,U+1EF2-1EFF,U+2020,U+20A0-20AB,U+20AD-20C0,"
                  "U+2113,U+2C60-2C7F,U+A720-A7FF",
 }
-_CSS_UNSAFE = frozenset('"\'\\<>&')
+# `*` and `@` too: a css_string value may also sit in a comment (the title does), which
+# `*/` would end; with `@` escaped, not even its text reads as an at-rule such as @import.
+_CSS_UNSAFE = frozenset('"\'\\<>&*@')
 _COLOR = re.compile(r"^#(?:[0-9A-Fa-f]{3}){1,2}$")
 MIME = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
         ".webp": "image/webp", ".svg": "image/svg+xml", ".avif": "image/avif",
@@ -92,8 +95,35 @@ def _search(dirs: Sequence[Path]) -> jinja2.BaseLoader:
     return jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d / "templates")) for d in dirs])
 
 
+class _Sandbox(jinja2.sandbox.SandboxedEnvironment):
+    """Where theme templates render: a template from a talk's own `themes/` folder (a
+    colleague's zip) cannot reach Python (`__class__`, `__globals__`, ...). A template's
+    problem, a forbidden access included, is a BuildError at its file:line."""
+
+    def handle_exception(self, source: str | None = None) -> Any:
+        from jinja2.debug import rewrite_traceback_stack
+
+        exc = rewrite_traceback_stack(source=source)
+        if not isinstance(exc, jinja2.TemplateError):
+            raise exc  # a filter's BuildError, or a bug: as it was raised
+        file, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
+        tb = exc.__traceback__
+        while tb is not None:  # the innermost template frame is where it went wrong
+            if "__jinja_exception__" in tb.tb_frame.f_globals:
+                file, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
+            tb = tb.tb_next
+        if isinstance(exc, jinja2.sandbox.SecurityError):
+            what = f"the template does something themes may not do: {exc.message}"
+        elif isinstance(exc, jinja2.TemplateNotFound):
+            what = f"template not found: {exc.message}"
+        else:
+            what = f"template error: {exc.message}"
+        raise BuildError([error(what, file, line)]) from None
+
+
 def environment(theme: Theme) -> jinja2.Environment:
-    """Return the jinja2 environment over the theme's template folders, autoescape on.
+    """Return the sandboxed jinja2 environment over the theme's template folders,
+    autoescape on.
 
     A name is looked up in the theme's own templates first, then in those of each theme
     it extends. `!<theme>/<name>` is `<name>` as the theme `<theme>` of the chain has it
@@ -106,7 +136,7 @@ def environment(theme: Theme) -> jinja2.Environment:
     loader = jinja2.ChoiceLoader([
         jinja2.PrefixLoader({f"!{name}": found for name, found in originals.items()}),
         _search(theme.dirs)])
-    env = jinja2.Environment(
+    env = _Sandbox(
         loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True))
     env.filters.update(px=px, css_string=css_string, color=color, inline=markup.inline_html,
@@ -121,7 +151,8 @@ def px(value: float) -> str:
 
 
 def css_string(text: str) -> str:
-    """Return `text` as a double-quoted CSS string that cannot end a string, rule or style."""
+    """Return `text` as a double-quoted CSS string that cannot end a string, rule, style
+    or comment."""
     escaped = "".join(f"\\{ord(c):x} " if c in _CSS_UNSAFE or ord(c) < 0x20 or ord(c) == 0x7F
                       else c for c in str(text))
     return f'"{escaped}"'

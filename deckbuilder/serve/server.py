@@ -4,13 +4,19 @@ Routes: `/…` serves the current deck folder (index.html with the live-reload s
 tag added); `/__deckbuilder/live.js` is that script; `/__deckbuilder/status` is the
 status as JSON; `/__deckbuilder/events` is a Server-Sent Events stream that sends the
 status on connect and again after every build attempt.
+
+Every request must name this server in its `Host:` header (`accepts`), else it is
+answered 421: a web page whose own domain a DNS-rebinding attack points at 127.0.0.1
+cannot read the deck, its speaker notes or the status.
 """
 
 from __future__ import annotations
 
 import errno
 import hashlib
+import ipaddress
 import json
+import re
 import socket
 import threading
 from dataclasses import asdict, dataclass
@@ -26,6 +32,8 @@ from deckbuilder.errors import BuildError
 PREFIX = "/__deckbuilder/"
 PORT_TRIES = 20
 KEEPALIVE = 15.0   # s between SSE comments: a vanished browser is noticed, proxies stay open
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
+_HOST = re.compile(r"(\[[0-9a-f:.]+\]|[^\[\]:@/\\\s]+)(?::([0-9]{1,5}))?")
 
 # The live-reload script, injected into served pages only (a file, so it reads as JS).
 LIVE_JS = (Path(__file__).parent / "livereload.js").read_bytes()
@@ -97,6 +105,40 @@ class Hub:
             self._cond.notify_all()
 
 
+def _unspecified(host: str) -> bool:
+    """Return whether `host` binds every interface ("", 0.0.0.0, ::)."""
+    try:
+        return host == "" or ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return host.lower() == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def accepts(bound: str, port: int, header: str | None) -> bool:
+    """Return whether a request with this `Host:` header is for a server on bound:port.
+
+    The header must name the bound address with the port (no port only for 80). A
+    loopback bind also answers to 127.0.0.1, localhost and [::1]. A server bound to
+    every interface (`--host 0.0.0.0`) shows the deck to the network anyway, and is
+    reached by names it cannot know: it answers any host.
+    """
+    if _unspecified(bound):
+        return True
+    found = _HOST.fullmatch((header or "").lower())
+    if found is None or int(found.group(2) or 80) != port:
+        return False
+    names = {f"[{bound.lower()}]" if ":" in bound else bound.lower()}
+    if _loopback(bound):
+        names |= LOOPBACK_NAMES
+    return found.group(1) in names
+
+
 class Handler(SimpleHTTPRequestHandler):
     """Serves the hub's current deck folder and the /__deckbuilder/ endpoints."""
 
@@ -116,6 +158,19 @@ class Handler(SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the terminal shows builds, not requests
+
+    def parse_request(self) -> bool:
+        # Before any route: a request for another host (DNS rebinding) gets nothing.
+        if not super().parse_request():
+            return False
+        hosts = self.headers.get_all("Host") or []
+        address = self.server.server_address
+        bound, port = getattr(self.server, "host", str(address[0])), address[1]
+        if len(hosts) == 1 and accepts(bound, port, hosts[0]):
+            return True
+        self.send_error(HTTPStatus.MISDIRECTED_REQUEST,
+                        "this preview answers only to the address it printed")
+        return False
 
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
@@ -193,6 +248,10 @@ class Server(ThreadingHTTPServer):
 
     daemon_threads = False
     block_on_close = True
+
+    def __init__(self, address: tuple[Any, ...], handler: Any):
+        self.host = str(address[0])   # as given (a name stays a name): what Host must say
+        super().__init__(address, handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         import sys
