@@ -254,6 +254,8 @@ class Item:
     link: str | None = None    # click-through URL (http, https or mailto only)
     fill: str | None = None    # background colour of a rect
     placeholder: bool = False  # an image that is missing, drawn as a marked placeholder
+    level: int = 0             # list level of a bullet (0 = top), for the PPTX outline
+    marker: str = ""           # a bullet's marker as planned: the bullet or "3."
 
 
 @dataclass(frozen=True)
@@ -283,3 +285,7 @@ class Deck:
     theme: str = "default"
     background: str = "#FFFFFF"
     link: str = "#1F5FBF"      # colour of hyperlinks in text
+    text: str = "#000000"      # the theme's text and accent colours and its body font,
+    accent: str = "#1F5FBF"    # for the PPTX theme (colour and font schemes)
+    font: str = "Calibri"
+    bullet: str = "•"          # the list style's bullet

@@ -67,10 +67,13 @@ def _refusal(target: Path, guarded: dict[str, Path]) -> str | None:
         return "it is a symbolic link"
     if target.is_dir():
         return None if is_deck_folder(target) else "it is a folder deckbuilder did not make"
-    sniff = _SNIFFERS.get(target.suffix.lower())
-    if sniff is None or not target.is_file():
-        return "it is not a file deckbuilder made"
-    return None if _safely(sniff, target) else "it is not a file deckbuilder made"
+    return None if is_ours(target) else "it is not a file deckbuilder made"
+
+
+def is_ours(path: Path) -> bool:
+    """Return whether the file at `path` is an output deckbuilder wrote (by its mark)."""
+    sniff = _SNIFFERS.get(path.suffix.lower())
+    return sniff is not None and path.is_file() and _safely(sniff, path)
 
 
 def is_deck_folder(folder: Path) -> bool:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from deckbuilder.outputs import is_ours
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 
@@ -49,3 +51,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def update_golden(request: pytest.FixtureRequest) -> bool:
     """Whether `--update-golden` was given: golden tests rewrite their files, not compare."""
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(autouse=True)
+def _every_pptx_passes_the_ooxml_validator(request: pytest.FixtureRequest):
+    """After each test, audit every .pptx it wrote under its tmp_path with openxml-audit.
+
+    An independent validator catches what PowerPoint would repair or refuse, which
+    python-pptx and LibreOffice both open without a word.
+    """
+    yield
+    folder = getattr(request.node, "funcargs", {}).get("tmp_path")
+    if folder is None:   # pytest keeps the folder itself after the test; its path is here
+        return
+    decks = sorted(Path(folder).rglob("*.pptx"))
+    if not decks:
+        return
+    from openxml_audit import validate_pptx
+
+    findings = []
+    for deck in decks:
+        if not deck.is_symlink() and is_ours(deck):   # not a test's stand-in file
+            result = validate_pptx(str(deck))
+            findings += [f"{deck.name}: {e}" for e in result.errors] if not result.is_valid else []
+    assert findings == [], "\n".join(findings[:20])

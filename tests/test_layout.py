@@ -83,8 +83,8 @@ def test_caption_fits_its_box_when_measured(th):
         e = entry(1, " ".join(["Deduplicate"] * words), ["a.png"], YI)
         deck, diags = plan_one(th, e, imgs)
         cap = next(i for i in deck.slides[0].items if i.role == "caption")
-        lines = measure.lines_at(markup.runs(cap.text), cap.style.size, cap.box.w, fonts)
-        assert lines * fonts.pitch(cap.style.size) <= cap.box.h + 1e-6
+        lines = measure.rendered_lines(markup.runs(cap.text), cap.style.size, cap.box.w, fonts)
+        assert len(lines) * fonts.pitch(cap.style.size) <= cap.box.h + 1e-6
         assert th.get("image_slide.caption.min_size") <= cap.style.size \
             <= th.get("image_slide.caption.max_size")
     short = plan_one(th, entry(1, "Short", ["a.png"]), imgs)[0].slides[0]
@@ -92,19 +92,29 @@ def test_caption_fits_its_box_when_measured(th):
         th.get("image_slide.caption.max_size")
 
 
-def test_text_items_carry_the_measured_line_breaks(th):
-    # Every renderer must draw the planned lines: each wrapped line ends in an explicit
-    # break, and every line is narrower than its box, so no renderer wraps it again.
+def test_text_reflows_to_the_measured_lines_without_inserted_breaks(th):
+    # A deck is edited and may be opened without its font: the text carries only the
+    # breaks the author wrote, and its box is as wide as the renderer's wrap needs to
+    # draw the lines the planner measured (the box height holds exactly those lines).
     fonts = measure.Fonts.of(th)
     imgs = {"a.png": fake("a.png", 1600, 900)}
     e = entry(1, "The **quick** brown fox " * 12, ["a.png"], YI)
     cap = next(i for i in plan_one(th, e, imgs)[0].slides[0].items if i.role == "caption")
     runs = markup.runs(cap.text)
-    lines = "".join(r.text for r in runs).split("\n")
-    assert len(lines) == round(cap.box.h / fonts.pitch(cap.style.size)) > 1
-    assert all(measure.lines_at([markup.Run(line)], cap.style.size, cap.box.w, fonts) == 1
-               for line in lines)
-    assert any(r.bold for r in runs)
+    assert not any(r.text == "\n" for r in runs) and any(r.bold for r in runs)
+    drawn = measure.rendered_lines(runs, cap.style.size, cap.box.w, fonts)
+    assert len(drawn) == round(cap.box.h / fonts.pitch(cap.style.size)) > 1
+    # The same lines at 1.5 % narrower and wider: a renderer measuring slightly
+    # differently still breaks where the plan did.
+    for scale in (0.985, 1.015):
+        assert measure.rendered_lines(runs, cap.style.size, cap.box.w * scale, fonts) == drawn
+
+
+def test_author_line_breaks_are_kept(th):
+    imgs = {"a.png": fake("a.png", 1600, 900)}
+    e = entry(1, "First line\\\nsecond line", ["a.png"], YI)
+    cap = next(i for i in plan_one(th, e, imgs)[0].slides[0].items if i.role == "caption")
+    assert [r.text for r in markup.runs(cap.text)].count("\n") == 1
 
 
 def test_bold_styles_are_measured_in_the_bold_face(th, tmp_path):

@@ -13,6 +13,7 @@ from PIL import Image
 from pptx import Presentation
 from pptx.util import Emu
 
+from _office import to_pdf
 from _decks import sample
 from conftest import require_tool
 from deckbuilder.model import Box, Item, Slide, TextStyle
@@ -155,18 +156,6 @@ def test_four_to_three(tmp_path):
 
 
 # ---------------------------------------------------------------- LibreOffice
-
-
-def to_pdf(pptx_path: Path, work: Path) -> Path:
-    """Convert with a fresh LibreOffice profile (two soffice sharing one profile fail)."""
-    soffice = require_tool("soffice", "libreoffice")
-    profile = work / "profile"
-    subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(work), str(pptx_path)],
-                   check=True, capture_output=True, timeout=180)
-    pdf = work / (pptx_path.stem + ".pdf")
-    assert pdf.is_file(), "LibreOffice wrote no PDF"
-    return pdf
 
 
 @pytest.mark.tools

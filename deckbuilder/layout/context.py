@@ -60,17 +60,18 @@ def format_date(d: date | datetime | None, theme: Theme) -> str:
 
 
 def text_block(ctx: Ctx, md: str, box: Box, role: str, style: TextStyle) -> Item:
-    """Return a text item (inline Markdown) at `box`, broken into the lines it was measured as.
+    """Return a text item (inline Markdown) at `box`, to be wrapped by the renderer.
 
-    Explicit line breaks make every renderer draw the planned lines: without them
-    PowerPoint, LibreOffice and browsers each wrap a little differently, and a line the
-    plan wrapped but a renderer did not leaves a gap in the stacked layout.
+    No line breaks are inserted: a deck is edited, and its consumer may lack the font,
+    so the text must reflow. Instead the box is narrowed (about its anchor) to a width
+    at which the renderer's own wrap gives the lines that were measured here, so
+    PowerPoint, LibreOffice and browsers draw the planned lines in the intended font.
     """
-    runs = markup.runs(md)
-    lines = measure.broken(runs, style.size, box.w, ctx.fonts, style.bold, style.italic)
-    if len(lines) != len(runs):
-        md = measure.to_markdown(lines)
-    return Item("text", box, role=role, text=md, style=style)
+    drawn = measure.styled(markup.runs(md), style.bold, style.italic)
+    width = measure.stable_width(drawn, style.size, box.w, ctx.fonts)
+    shift = {"left": 0.0, "center": (box.w - width) / 2, "right": box.w - width}[style.align]
+    return Item("text", Box(box.x + shift, box.y, width, box.h), role=role, text=md,
+                style=style)
 
 
 def fitted_text(ctx: Ctx, md: str, spec: Mapping, width: float, max_h: float,

@@ -127,5 +127,7 @@ def plan(talk: Talk, picks: Sequence[Pick], theme: Theme,
     slides = [_footer(ctx, s, n) for n, s in enumerate(slides, 1)]
     deck = Deck(talk.title, width, height, tuple(slides), subtitle=talk.subtitle,
                 author=talk.author, event=talk.event, date=talk.date, theme=theme.name,
-                background=theme.color("background"), link=theme.color("link"))
+                background=theme.color("background"), link=theme.color("link"),
+                text=theme.color("text"), accent=theme.color("accent"),
+                font=theme.get("fonts.body.family"), bullet=theme.get("text_slide.bullet"))
     return deck, diags

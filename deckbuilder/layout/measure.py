@@ -22,6 +22,8 @@ from deckbuilder.theme import Theme
 REF_SIZE = 200                # fonts are loaded once at this size; widths scale linearly
 ELLIPSIS = "…"
 _TOKENS = re.compile(r"\s+|\S+")
+# A break opportunity the renderers all take (UAX #14 HY): after a hyphen between letters.
+_AFTER_HYPHEN = re.compile(r"(?<=[^\W\d_]-)(?=[^\W\d_])")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]()<>#=!|~])")
 
 
@@ -76,7 +78,13 @@ def tokens(runs: Sequence[Run]) -> list[Token]:
             out.append(Token("\n", run, "break"))
             continue
         for m in _TOKENS.finditer(run.text.replace("\n", " ")):
-            out.append(Token(m.group(), run, "space" if m.group().isspace() else "word"))
+            if m.group().isspace():
+                out.append(Token(m.group(), run, "space"))
+                continue
+            for n, part in enumerate(_AFTER_HYPHEN.split(m.group())):
+                if n:   # PowerPoint, LibreOffice and browsers may break after a hyphen
+                    out.append(Token("", run, "space"))
+                out.append(Token(part, run, "word"))
     return out
 
 
@@ -104,29 +112,40 @@ def wrap(toks: Sequence[Token], size: float, width: float, fonts: Fonts) -> list
     return starts
 
 
+def stable_width(runs: Sequence[Run], size: float, width: float, fonts: Fonts) -> float:
+    """Return a box width, at most `width`, at which any renderer's wrap gives our lines.
+
+    The lines are the ones measured at `width` (less the safety margin). A greedy wrap
+    keeps exactly those breaks at any width from the widest line up to (not including)
+    the narrowest "line plus the next word"; the middle of that range leaves the most
+    room on both sides for a renderer that measures a little differently. One line
+    needs no upper bound: the whole `width` is kept.
+    """
+    toks = tokens(runs)
+    if not toks:
+        return width
+    starts = wrap(toks, size, width, fonts) + [len(toks)]
+    widest, tightest = 0.0, float("inf")
+    for first, end in zip(starts, starts[1:]):
+        line = _strip(toks[first:end])
+        drawn = sum(fonts.width(t.text, t.run, size) for t in line if t.kind != "break")
+        widest = max(widest, drawn)
+        if end < len(toks) and toks[end - 1].kind != "break":
+            # what the line would need to take the next word too
+            more = sum(fonts.width(t.text, t.run, size) for t in toks[first:end]
+                       if t.kind != "break")
+            nxt = toks[end]
+            tightest = min(tightest, more + fonts.width(nxt.text, nxt.run, size))
+    if tightest == float("inf"):
+        return width
+    return min(width, (widest + tightest) / 2)
+
+
 def styled(runs: Sequence[Run], bold: bool, italic: bool) -> list[Run]:
     """Return runs as drawn in a box whose style is bold and/or italic throughout."""
     if not (bold or italic):
         return list(runs)
     return [Run(r.text, r.bold or bold, r.italic or italic, r.code, r.mark, r.link) for r in runs]
-
-
-def broken(runs: Sequence[Run], size: float, width: float, fonts: Fonts,
-           bold: bool = False, italic: bool = False) -> list[Run]:
-    """Return `runs` with a line break wherever the wrap at `size` in `width` starts a line.
-
-    The wrap is measured as drawn in a box styled `bold`/`italic`. The renderers then
-    draw exactly the lines that were measured: every line is narrower than the box by
-    the safety margin, so neither PowerPoint, LibreOffice nor a browser wraps it again.
-    """
-    toks = tokens(runs)
-    starts = set(wrap(tokens(styled(runs, bold, italic)), size, width, fonts)[1:])
-    out: list[Token] = []
-    for i, tok in enumerate(toks):
-        if i in starts and tok.kind != "break" and (not out or out[-1].kind != "break"):
-            out = _strip(out) + [Token("\n", tok.run, "break")]
-        out.append(tok)
-    return join(out)
 
 
 @dataclass(frozen=True)
@@ -143,6 +162,15 @@ def lines_at(runs: Sequence[Run], size: float, width: float, fonts: Fonts) -> in
     """Return how many lines `runs` wrap to at `size` in `width`."""
     toks = tokens(runs)
     return len(wrap(toks, size, width, fonts)) if toks else 0
+
+
+def rendered_lines(runs: Sequence[Run], size: float, width: float, fonts: Fonts) -> list[str]:
+    """Return the lines a renderer draws when it wraps `runs` in a box exactly `width` wide
+    (greedy, as PowerPoint, LibreOffice and browsers wrap, with no safety margin)."""
+    toks = tokens(runs)
+    starts = wrap(toks, size, width / fonts.safety, fonts) + [len(toks)]
+    return ["".join(t.text for t in toks[a:b] if t.kind != "break").strip()
+            for a, b in zip(starts, starts[1:])] if toks else []
 
 
 def fit(runs: Sequence[Run], width: float, height: float, min_size: int, max_size: int,

@@ -3,6 +3,7 @@ that fits the content box. Used by `layout.plan`."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Sequence
 
 from deckbuilder import markup
@@ -50,6 +51,8 @@ def _block_items(ctx: Ctx, blocks: Sequence[markup.Block], size: float, width: f
         items = [text_block(ctx, measure.to_markdown(b.runs), Box(indent, 0, width - indent, h),
                             b.kind if b.kind != "number" else "bullet", style)]
         if marker:
+            items[0] = replace(items[0], level=max(0, b.level - 1), marker=marker)
+        if marker:
             items.insert(0, text_block(ctx, _md(marker), Box(indent - t["indent"] * size, 0,
                                        t["indent"] * size, ctx.fonts.pitch(size)), "marker", style))
         out.append((items, h))
@@ -76,8 +79,7 @@ def text_slide(ctx: Ctx, pick: Pick, diags: list[Diagnostic]) -> list[Slide]:
         if y + h > c.bottom + 0.01 or overflow:
             overflow.append(" ".join(markup.plain(i.text) for i in items))
             continue
-        kept += [Item(i.kind, Box(c.x + i.box.x, y, i.box.w, i.box.h), i.role, i.text, i.style)
-                 for i in items]
+        kept += [replace(i, box=Box(c.x + i.box.x, y, i.box.w, i.box.h)) for i in items]
         y += h + lo * gap_em
     if overflow:
         diags.append(warning("text slide too long at the minimum size; the rest is in the "

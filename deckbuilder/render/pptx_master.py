@@ -1,0 +1,108 @@
+"""The PPTX's slide master, layouts, theme and sections: what makes it a PowerPoint deck.
+
+python-pptx's default template already has a master with the standard layouts; here
+they are cut to the ones deckbuilder uses and named for what they hold, and the
+theme part gets the deck's colours (`a:clrScheme`) and font (`a:fontScheme`), so
+Design → Variants and Replace Fonts work on the deck. Spec sections become
+PowerPoint sections (`p14:sectionLst`), with constant GUIDs for byte-identical files.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Sequence
+
+from lxml import etree
+from pptx.dml.color import RGBColor
+from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+from pptx.oxml.ns import qn
+
+from deckbuilder.model import Deck, Slide
+
+# deckbuilder's slide kinds → the layout each is placed on.
+LAYOUT_OF = {"title": "Title Slide", "section": "Section Header",
+             "image": "Picture with Caption", "multi-image": "Picture with Caption",
+             "text": "Title and Content", "credits": "Credits", "closing": "Closing"}
+# The default template's layouts kept, under the names deckbuilder gives them.
+_KEPT = {"Title Slide": "Title Slide", "Title and Content": "Title and Content",
+         "Section Header": "Section Header", "Two Content": "Credits", "Title Only": "Closing",
+         "Blank": "Blank", "Picture with Caption": "Picture with Caption"}
+P14 = "http://schemas.microsoft.com/office/powerpoint/2010/main"
+SECTIONS_EXT = "{521415D9-36F7-43E2-AB2F-B90AF26B5E84}"
+DEFAULT_SECTION = "Default Section"   # PowerPoint's own name for slides before a section
+_GUIDS = uuid.UUID("6f1f0f8e-5c1b-4d2b-9a43-6465636b6275")   # namespace for section ids
+
+
+def prepare(prs, deck: Deck) -> dict[str, object]:
+    """Set up master, layouts and theme for `deck`; return the layout for each slide kind."""
+    master = prs.slide_master
+    fill = master.background.fill
+    fill.solid()
+    fill.fore_color.rgb = _rgb(deck.background)
+    _theme(prs, deck)
+    _bullets(master, deck.bullet)
+    layouts = {}
+    for layout in list(master.slide_layouts):
+        name = _KEPT.get(layout.name)
+        if name is None:
+            master.slide_layouts.remove(layout)
+            continue
+        layout._element.cSld.set("name", name)
+        for run in layout._element.iter(qn("a:defRPr")):
+            run.attrib.pop("cap", None)   # Section Header's all-caps title: the theme decides
+        layouts[name] = layout
+    return {kind: layouts[name] for kind, name in LAYOUT_OF.items()} | {"": layouts["Blank"]}
+
+
+def _rgb(colour: str) -> RGBColor:
+    return RGBColor.from_string(colour.lstrip("#").upper())
+
+
+def _theme(prs, deck: Deck) -> None:
+    """Put the deck's colours and font into the theme part."""
+    part = prs.slide_master.part.part_related_by(RT.THEME)
+    root = etree.fromstring(part.blob)
+    slots = {"a:dk1": deck.text, "a:lt1": deck.background, "a:accent1": deck.accent,
+             "a:hlink": deck.link, "a:folHlink": deck.link}
+    for name, colour in slots.items():
+        for slot in root.iter(qn(name)):
+            for child in list(slot):
+                slot.remove(child)
+            etree.SubElement(slot, qn("a:srgbClr")).set("val", colour.lstrip("#").upper())
+    for scheme in ("a:majorFont", "a:minorFont"):
+        for font in root.iter(qn(scheme)):
+            font.find(qn("a:latin")).set("typeface", deck.font)
+    root.find(qn("a:themeElements")).find(qn("a:clrScheme")).set("name", deck.theme)
+    root.find(qn("a:themeElements")).find(qn("a:fontScheme")).set("name", deck.font)
+    root.set("name", f"deckbuilder {deck.theme}")
+    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _bullets(master, bullet: str) -> None:
+    """Make the master's list style use the theme's bullet at every level."""
+    body = master._element.find(qn("p:txStyles")).find(qn("p:bodyStyle"))
+    for char in body.iter(qn("a:buChar")):
+        char.set("char", bullet)
+
+
+def sections(prs, slides: Sequence[Slide]) -> None:
+    """Add a PowerPoint section for every section slide (earlier slides in a default one)."""
+    ids = [s.get("id") for s in prs.slides._sldIdLst]
+    groups: list[tuple[str, list[str]]] = []
+    for planned, sid in zip(slides, ids):
+        if planned.kind == "section" or not groups:
+            groups.append((planned.title if planned.kind == "section" else DEFAULT_SECTION, []))
+        groups[-1][1].append(sid)
+    if not any(s.kind == "section" for s in slides):
+        return   # a deck without sections has one unnamed section anyway
+    ext_list = prs.part._element.find(qn("p:extLst"))
+    if ext_list is None:
+        ext_list = etree.SubElement(prs.part._element, qn("p:extLst"))
+    ext = etree.SubElement(ext_list, qn("p:ext"), uri=SECTIONS_EXT)
+    listing = etree.SubElement(ext, f"{{{P14}}}sectionLst", nsmap={"p14": P14})
+    for n, (name, members) in enumerate(groups):
+        guid = "{" + str(uuid.uuid5(_GUIDS, f"{n}:{name}")).upper() + "}"
+        section = etree.SubElement(listing, f"{{{P14}}}section", name=name, id=guid)
+        slide_ids = etree.SubElement(section, f"{{{P14}}}sldIdLst")
+        for sid in members:
+            etree.SubElement(slide_ids, f"{{{P14}}}sldId", id=sid)

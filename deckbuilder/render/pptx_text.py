@@ -1,0 +1,113 @@
+"""PPTX text: runs, paragraphs and text frames drawn exactly as the planner measured.
+
+Shared by the slide writer (`pptx`) and the placeholder filling (`pptx_placeholders`).
+Sizes, colours and boxes are the planner's; px become EMU and points here only.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+from pptx.dml.color import RGBColor
+from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
+from pptx.oxml.ns import qn
+from pptx.util import Emu, Pt
+
+from deckbuilder import markup
+from deckbuilder.model import EMU_PER_PX, Box, Item, TextStyle
+
+SLIDENUM_GUID = "{B6F15528-21DE-4FAA-801E-634DDDAF4B2B}"  # constant: reproducible bytes
+ALIGN = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER, "right": PP_ALIGN.RIGHT}
+ANCHOR = {"top": MSO_ANCHOR.TOP, "middle": MSO_ANCHOR.MIDDLE, "bottom": MSO_ANCHOR.BOTTOM}
+_BAD_XML = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def clean(text: str) -> str:
+    """Return text safe for XML: vertical tab and form feed become newlines, other
+    control characters, U+FFFE/U+FFFF and lone surrogates are dropped."""
+    return _BAD_XML.sub("", text.replace("\v", "\n").replace("\f", "\n").replace("\r\n", "\n"))
+
+
+def rgb(color: str) -> RGBColor:
+    return RGBColor.from_string(color.lstrip("#").upper())
+
+
+def emu(box: Box) -> tuple[Emu, Emu, Emu, Emu]:
+    # Convert the edges, not the sizes, so a box ending at the canvas edge ends at the
+    # slide edge exactly and rounding can never push a shape outside.
+    left, top = round(box.x * EMU_PER_PX), round(box.y * EMU_PER_PX)
+    right, bottom = round(box.right * EMU_PER_PX), round(box.bottom * EMU_PER_PX)
+    return Emu(left), Emu(top), Emu(right - left), Emu(bottom - top)
+
+
+def pt(px: float) -> Pt:
+    return Pt(px * 0.75)
+
+
+def _highlight(run, color: str) -> None:
+    h = etree.Element(qn("a:highlight"))
+    etree.SubElement(h, qn("a:srgbClr")).set("val", color.lstrip("#").upper())
+    run._r.get_or_add_rPr().insert_element_before(
+        h, "a:uLnTx", "a:uLn", "a:uFillTx", "a:uFill", "a:latin", "a:ea", "a:cs", "a:sym",
+        "a:hlinkClick", "a:hlinkMouseOver", "a:rtl", "a:extLst")
+
+
+def _add_run(paragraph, r: markup.Run, style: TextStyle) -> None:
+    run = paragraph.add_run()
+    run.text = clean(r.text)
+    font = run.font
+    font.size = pt(style.size)
+    font.bold = style.bold or r.bold
+    font.italic = style.italic or r.italic
+    font.color.rgb = rgb(style.color)
+    if r.mark:
+        _highlight(run, style.highlight)
+    font.name = style.code_font if r.code else style.font
+    if r.link:
+        run.hyperlink.address = clean(r.link)
+
+
+def _slide_number(paragraph, text: str, style: TextStyle) -> None:
+    fld = etree.SubElement(paragraph._p, qn("a:fld"))
+    fld.set("id", SLIDENUM_GUID)
+    fld.set("type", "slidenum")
+    rpr = etree.SubElement(fld, qn("a:rPr"))
+    rpr.set("lang", "en-US")
+    rpr.set("sz", str(round(style.size * 75)))
+    fill = etree.SubElement(etree.SubElement(rpr, qn("a:solidFill")), qn("a:srgbClr"))
+    fill.set("val", style.color.lstrip("#").upper())
+    etree.SubElement(rpr, qn("a:latin")).set("typeface", style.font)
+    etree.SubElement(fld, qn("a:t")).text = text
+
+
+def frame_setup(frame, valign: str = "top") -> None:
+    """Set a text frame up as planned: no insets, wrapped, anchored, shrink on overflow.
+
+    The planner's sizes already fit; `normAutofit` is for the consumer: LibreOffice
+    shrinks text that a substituted font makes overflow, and PowerPoint shrinks a
+    speaker's later edit that no longer fits.
+    """
+    frame.word_wrap = True
+    frame.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE
+    frame.margin_left = frame.margin_right = frame.margin_top = frame.margin_bottom = Emu(0)
+    frame.vertical_anchor = ANCHOR[valign]
+
+
+def paragraph(p, item: Item, style: TextStyle) -> None:
+    p.alignment = ALIGN[style.align]
+    p.line_spacing = pt(style.size * style.line_height)  # exact pitch, as planned
+    if item.role == "slide-number":
+        _slide_number(p, item.text, style)
+        return
+    for r in markup.runs(item.text):
+        if r.text == "\n":   # a break the author wrote; the wrap is the renderer's
+            p.add_line_break()
+        else:
+            _add_run(p, r, style)
+
+
+def fill_text(frame, item: Item) -> None:
+    style = item.style or TextStyle(font="Calibri", size=18)
+    frame_setup(frame, style.valign)
+    paragraph(frame.paragraphs[0], item, style)
