@@ -1,8 +1,9 @@
 """`deckbuilder build`: the whole pipeline as one readable function.
 
 Read everything and validate everything first (spec, vault, picks, theme, every
-picked image); only then plan and render. Nothing is written when there is an error,
-and every output replaces the previous one atomically.
+picked image); only then plan and render. Every format is rendered in memory before
+anything is written; then all outputs replace their previous versions together
+(`fsutil.Batch`): when one cannot be written, none changes.
 """
 
 from __future__ import annotations
@@ -15,35 +16,39 @@ from typing import Callable, Sequence
 from deckbuilder import images as images_mod
 from deckbuilder import layout
 from deckbuilder import outputs as output_guard
+from deckbuilder import template as template_mod
 from deckbuilder import theme as theme_mod
 from deckbuilder.check import CheckReport
 from deckbuilder.check import check as check_talk
 from deckbuilder.errors import BuildError, Diagnostic, Location, check, error
-from deckbuilder.model import Deck, Normalised, Pick, Talk, Vault
+from deckbuilder.fsutil import Batch
+from deckbuilder.model import QR_IMAGE, Deck, Normalised, Pick, Talk, Template, Vault
 from deckbuilder.render import html, pptx
 
 Progress = Callable[[str], None]
 
 
-def _write_pptx(deck: Deck, out_dir: Path, name: str, **_: object) -> Path:
-    return pptx.write(deck, _pptx_target(out_dir, name))
+def _write_pptx(deck: Deck, out_dir: Path, name: str, batch: Batch, **_: object) -> Path:
+    return batch.file(_pptx_target(out_dir, name), pptx.to_bytes(deck))
 
 
 def _pptx_target(out_dir: Path, name: str, **_: object) -> Path:
     return out_dir / f"{name}.pptx"
 
 
-def _write_html(deck: Deck, out_dir: Path, name: str, theme: theme_mod.Theme,
+def _write_html(deck: Deck, out_dir: Path, name: str, batch: Batch, theme: theme_mod.Theme,
                 single_file: bool = False, cdn: bool = False, **_: object) -> Path:
-    return html.write(deck, out_dir, name, theme, single_file=single_file, cdn=cdn)
+    return html.write(deck, out_dir, name, theme, single_file=single_file, cdn=cdn,
+                      batch=batch)
 
 
 def _html_target(out_dir: Path, name: str, single_file: bool = False, **_: object) -> Path:
     return html.target(out_dir, name, single_file)
 
 
-# One line per format: a renderer takes the deck, the output folder and the base name;
-# its target says, before anything is drawn, which path the renderer will replace.
+# One line per format: a renderer takes the deck, the output folder, the base name and
+# the batch it adds its output to (written when every format has been rendered); its
+# target says, before anything is drawn, which path the renderer will replace.
 RENDERERS: dict[str, Callable[..., Path]] = {
     "pptx": _write_pptx,
     "html": _write_html,
@@ -108,7 +113,10 @@ def _images(report: CheckReport, theme: theme_mod.Theme, allow_missing: bool,
     done, problems = images_mod.normalise(uses, theme, report.talk.aspect, cache_dir)
     if allow_missing:  # drawn as marked placeholders instead
         problems = [Diagnostic("warning", d.message, d.location) for d in problems]
-    return {p.relative_to(vault.root).as_posix(): n for p, n in done.items()}, problems
+    found = {p.relative_to(vault.root).as_posix(): n for p, n in done.items()}
+    if report.talk.slides_url:  # made here, so that the planner stays pure
+        found[QR_IMAGE] = images_mod.qr_code(report.talk.slides_url, cache_dir)
+    return found, problems
 
 
 def _formats(formats: Sequence[str]) -> list[str]:
@@ -144,22 +152,38 @@ def build(spec_path: Path, formats: Sequence[str] = ("pptx",), out_dir: Path | N
     diags = list(report.diagnostics) + theme_mod.shadows(theme) + problems
     check(diags, strict, BuildError)
     say("planning slides")
-    deck, planned = layout.plan(talk, report.picks, theme, images)
+    deck, planned = layout.plan(talk, report.picks, theme, images, _template(talk, report))
     diags += planned
     check(diags, strict, BuildError)
-    outputs = []
+    outputs, batch = [], Batch()
     for fmt, target in zip(wanted, targets):
-        say(f"writing {fmt}")
+        say(f"rendering {fmt}")
         try:
-            outputs.append(RENDERERS[fmt](deck, out, talk.name, theme=theme,
+            outputs.append(RENDERERS[fmt](deck, out, talk.name, batch, theme=theme,
                                           single_file=single_file, cdn=cdn))
         except OSError as e:
             raise BuildError(f"cannot write {target}: {e.strerror or e}") from None
+    say(f"writing {', '.join(str(t) for t in targets)}")
+    try:
+        batch.commit()
+    except OSError as e:   # named after the output it was writing, never a temporary name
+        raise BuildError(f"cannot write {e.filename}: {e.strerror or e}") from None
     return BuildResult(tuple(outputs), len(deck.slides), _count_images(deck),
                        sum(_size(p) for p in outputs), time.monotonic() - started,
                        tuple(d for d in diags if not d.is_error),
                        tuple(sorted(image_uses(report.picks, report.vault))), deck, talk,
                        theme)
+
+
+def _template(talk: Talk, report: CheckReport) -> Template | None:
+    """Return the speaker's PowerPoint template with a layout for every kind of slide the
+    talk has; raise BuildError (listing the template's layouts) when one is missing."""
+    if talk.pptx_template is None:
+        return None
+    kinds = {p.kind for p in report.picks} - {"entry"}
+    if any(p.kind == "entry" for p in report.picks):
+        kinds |= {"image", "multi-image"}
+    return template_mod.read(talk.pptx_template, sorted(kinds))
 
 
 def claim_outputs(talk: Talk, out: Path, targets: Sequence[Path]) -> list[Diagnostic]:

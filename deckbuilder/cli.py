@@ -95,6 +95,53 @@ def _progress() -> Callable[[str], None] | None:
     return lambda stage: click.echo(f"{stage}…", err=True)
 
 
+class _Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised in the main thread so that every cleanup on the way runs."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def stops_cleanly(command: F) -> F:
+    """Return `command` with SIGTERM and SIGHUP (a closed terminal) stopping it as Ctrl-C does.
+
+    The stop unwinds through the library's cleanups (temporaries removed, swapped-in
+    outputs put back); then one line says so, and the exit code is 128 + the signal.
+    Handlers are process-wide, so they are set here, around one command, never in the
+    library (the same pattern as `serve`).
+    """
+    import functools
+    import signal
+    import threading
+
+    @functools.wraps(command)
+    def run(*args: object, **kwargs: object) -> object:
+        def stop(signum: int, frame: object) -> None:
+            signal.signal(signum, signal.SIG_IGN)   # one stop: let its cleanups finish
+            raise _Stopped(signum)
+
+        wanted = [getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+        if threading.current_thread() is not threading.main_thread():
+            wanted = []   # only the main thread may set handlers (tests run commands in threads)
+        previous = {n: signal.signal(n, stop) for n in wanted}
+        try:
+            return command(*args, **kwargs)
+        except KeyboardInterrupt as e:
+            from deckbuilder.fsutil import REPLACED
+
+            signum = e.signum if isinstance(e, _Stopped) else signal.SIGINT
+            state = ("the new outputs were already in place"
+                     if REPLACED in getattr(e, "__notes__", ()) else
+                     "the previous outputs are unchanged")
+            click.echo(f"error: stopped by {signal.Signals(signum).name}; {state}", err=True)
+            raise SystemExit(128 + signum) from None
+        finally:
+            for n, handler in previous.items():
+                signal.signal(n, handler)
+    return run  # type: ignore[return-value]
+
+
 @main.command("build")
 @SPEC
 @click.option("--format", "-f", "formats", default="pptx", show_default=True,
@@ -109,6 +156,7 @@ def _progress() -> Callable[[str], None] | None:
 @click.option("--cdn", is_flag=True,
               help="html: link reveal.js from the pinned jsDelivr copy (with integrity "
                    "hashes) instead of copying it; the deck then needs the network.")
+@stops_cleanly
 def build_command(spec_path: Path, formats: str, out_dir: Path | None, strict: bool,
                   allow_missing: bool, cache_dir: Path | None, single_file: bool,
                   cdn: bool) -> None:
@@ -162,37 +210,51 @@ def check_command(spec_path: Path, as_json: bool, strict: bool, allow_missing: b
               help="OUTDIR/<name>.pdf: one page per slide at the deck's size (960×540 pt "
                    "for 16:9, 720×540 pt for 4:3), links clickable. The default.")
 @click.option("--handout", is_flag=True,
-              help="OUTDIR/<name>-handout.pdf: A4, two slides per page, each with its "
-                   "speaker notes; the talk's title on every page, page numbers.")
+              help="OUTDIR/<name>-handout.pdf, for the audience: A4, two slides per page, "
+                   "each with its caption, source (a link) and the notes marked "
+                   "'Public:' (the theme's handout.notes); never note.md:line or tags.")
+@click.option("--sources", is_flag=True,
+              help="OUTDIR/<name>-sources.md and .html: every source the talk shows, by "
+                   "site, with its URL and the slides that show it. Needs no browser.")
 @click.option("--bundle", is_flag=True,
               help="OUTDIR/<name>-bundle.zip: the PPTX, the PDF, the one-file HTML deck, "
-                   "the handout and a README saying which to use when.")
+                   "the handout, the sources list and a README saying which to use when.")
+@click.option("--max-pdf-mb", "max_pdf_mb", type=click.FloatRange(min=0.1), metavar="N",
+              help="Keep the slides PDF under N MB (a conference's upload limit): when it is "
+                   "bigger, it is printed again with its pictures re-sampled for print "
+                   "(150 ppi, then 110 and 72; photos as JPEG). Without it, a PDF over the "
+                   "theme's export.max_pdf_mb (50) is only warned about.")
 @OUT_DIR
 @STRICT
 @allow_missing("Export")
 @CACHE_DIR
-def export_command(spec_path: Path, pdf: bool, handout: bool, bundle: bool,
-                   out_dir: Path | None, strict: bool, allow_missing: bool,
-                   cache_dir: Path | None) -> None:
-    """Write the conference outputs of the talk SPEC: slides PDF, handout, bundle.
+@stops_cleanly
+def export_command(spec_path: Path, pdf: bool, handout: bool, sources: bool, bundle: bool,
+                   max_pdf_mb: float | None, out_dir: Path | None, strict: bool,
+                   allow_missing: bool, cache_dir: Path | None) -> None:
+    """Write the conference outputs of the talk SPEC: slides PDF, handout, sources, bundle.
 
-    Needs headless Chromium (`apt-get install chromium`, or set $DECKBUILDER_CHROME to
-    the browser's path). The talk is checked and built first, exactly as by `build`:
-    any error stops the export and writes nothing, and each file replaces the previous
-    one atomically, so a failed export leaves your last PDF as it was.
+    The PDFs need headless Chromium (`apt-get install chromium`, or set
+    $DECKBUILDER_CHROME to the browser's path). The talk is checked and built first,
+    exactly as by `build`: any error stops the export and writes nothing, and each file
+    replaces the previous one atomically, so a failed export leaves your last PDF as it
+    was. The slides PDF has an outline (sections and slide titles); exporting the same
+    talk twice gives the same bytes (dates from the spec's `date`).
 
     \b
       deckbuilder export talk.yaml                       # build/talk.pdf
       deckbuilder export talk.yaml --handout             # build/talk-handout.pdf
       deckbuilder export talk.yaml --pdf --handout --bundle -o usb/
+      deckbuilder export talk.yaml --sources             # build/talk-sources.md, .html
+      deckbuilder export talk.yaml --max-pdf-mb 20       # a smaller PDF, if it must be
     """
     from deckbuilder.errors import report
     from deckbuilder.export import export
 
-    wanted = [name for name, on in (("pdf", pdf), ("handout", handout), ("bundle", bundle))
-              if on] or ["pdf"]
+    chosen = (("pdf", pdf), ("handout", handout), ("sources", sources), ("bundle", bundle))
+    wanted = [name for name, on in chosen if on] or ["pdf"]
     result = export(spec_path, wanted, out_dir, strict=strict, allow_missing=allow_missing,
-                    progress=_progress(), cache_dir=cache_dir)
+                    progress=_progress(), cache_dir=cache_dir, max_pdf_mb=max_pdf_mb)
     report(result.warnings)
     click.echo(result.summary())
 

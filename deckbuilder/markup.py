@@ -21,6 +21,16 @@ from markdown_it.token import Token
 from markupsafe import Markup
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+# Separators that text copied from PDFs and old files carries (paragraph and line
+# separators, NEL, the C0 file/group/record/unit separators, vertical tab, form feed):
+# the text shaper refuses some of them, and no renderer draws them as one would expect.
+_SEPARATORS = re.compile("[\u2028\u2029\u0085\x0b\x0c\x1c-\x1f]")
+
+
+def normal_text(text: str) -> str:
+    """Return text with odd separators and control characters as plain spaces, so that
+    measuring and every renderer see the same characters (line numbers are kept)."""
+    return _SEPARATORS.sub(" ", text)
 _SIZE_ONLY = re.compile(r"^\s*\d+(x\d+)?\s*$")
 _WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]*?)\]\]")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import datetime as dt
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, Mapping, get_args
 
 # ---------------------------------------------------------------- vocabulary
 # The words the stages share, as types: a misspelt kind is a type error, not a silent
@@ -170,6 +170,8 @@ class Talk:
     theme: str = "default"
     aspect: Aspect = "16:9"
     slides: tuple[SlideSpec, ...] = ()
+    slides_url: str = ""               # where the slides will be posted: a QR code shows it
+    pptx_template: Path | None = None  # absolute: a .pptx/.potx whose master and layouts to use
 
     @property
     def name(self) -> str:
@@ -189,6 +191,10 @@ class Pick:
 
 # ---------------------------------------------------------------- normalised images
 
+# The key of the slides_url QR code among the planner's images, which are otherwise keyed
+# by vault-relative path: no path holds a NUL.
+QR_IMAGE = "\0qr"
+
 
 @dataclass(frozen=True)
 class Normalised:
@@ -198,6 +204,31 @@ class Normalised:
     path: Path
     width: int
     height: int
+
+
+# ---------------------------------------------------------------- a speaker's template
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Where a slide kind's content may go, in canvas px: the content box, and from a
+    template its title, footer and slide-number boxes."""
+
+    content: Box
+    title: Box | None = None
+    footer: Box | None = None
+    number: Box | None = None
+
+
+@dataclass(frozen=True)
+class Template:
+    """A speaker's PowerPoint template, as planning and rendering need it."""
+
+    path: Path
+    width: int                          # its slide size in canvas px (EMU / 9,525)
+    height: int
+    layouts: Mapping[str, str]          # slide kind -> the template layout's name
+    frames: Mapping[str, Frame]         # slide kind -> that layout's boxes
 
 
 # ---------------------------------------------------------------- planned deck
@@ -268,6 +299,11 @@ class Slide:
     background: str | None = None
     line: int | None = None    # the spec line that made it
     title: str = ""            # a short plain title, for outlines and PDF bookmarks
+    # What the audience outputs (handout, sources list) show of an entry slide, kept
+    # apart from `notes`, which also holds the speaker's note:line.
+    caption: str = ""          # the entry's whole caption, Markdown
+    source: Source | None = None
+    remarks: str = ""          # the entry's own notes as written (no source, no note:line)
 
 
 @dataclass(frozen=True)
@@ -289,3 +325,4 @@ class Deck:
     accent: str = "#1F5FBF"    # for the PPTX theme (colour and font schemes)
     font: str = "Calibri"
     bullet: str = "•"          # the list style's bullet
+    template: Template | None = None   # the speaker's PowerPoint template, if any

@@ -8,16 +8,24 @@ date are left out as soon as a date bound is given (never guessed into a range).
 from __future__ import annotations
 
 import difflib
-import re
 import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import Any, Iterable, Mapping, Sequence
 
+import regex
+
 from deckbuilder import markup
-from deckbuilder.errors import Diagnostic, error, warning
+from deckbuilder.errors import DeckError, Diagnostic, error, warning
 from deckbuilder.model import Criteria, Entry, ImagePick, Pick, Select, SlideSpec, Talk, Vault
 from deckbuilder.vault import glob_regex
+
+
+MATCH_SECONDS = 0.5   # the longest one `match` search may take on one entry
+
+
+class SlowPattern(DeckError):
+    """A `match` pattern that takes too long (catastrophic backtracking)."""
 
 
 def filter(entries: Iterable[Entry], criteria: Criteria) -> list[Entry]:  # noqa: A001
@@ -41,7 +49,10 @@ class _Compiled:
         self.start = _instant(c.date_from, time.min)
         self.end = _instant(c.date_to, time.max)
         # Per line (^ and $ at each line of caption, notes, source), case-insensitive.
-        self.regex = re.compile(c.match, re.IGNORECASE | re.MULTILINE) if c.match else None
+        # The `regex` module, unlike `re`, can give up: a pattern like (a|aa)+$ takes
+        # exponential time on some text, and a talk must never hang on one entry.
+        self.regex = regex.compile(c.match, regex.IGNORECASE | regex.MULTILINE | regex.V0) \
+            if c.match else None
         self.globs = [glob_regex(g) for g in c.notes]
 
     def __call__(self, e: Entry) -> bool:
@@ -56,7 +67,15 @@ class _Compiled:
             return False
         if self.globs and not any(g.fullmatch(e.note) for g in self.globs):
             return False
-        return self.regex is None or bool(self.regex.search(_searched(e)))
+        if self.regex is None:
+            return True
+        try:
+            return bool(self.regex.search(_searched(e), timeout=MATCH_SECONDS))
+        except TimeoutError:
+            raise SlowPattern(f"the regular expression {c.match!r} takes too long on the "
+                              f"entry at {e.note}:{e.line} (more than {MATCH_SECONDS:g} s); "
+                              "simplify it (nested repeats such as (a|aa)+ are the usual "
+                              "cause)") from None
 
     def _in_range(self, when: date | datetime | None) -> bool:
         if when is None:
@@ -191,7 +210,11 @@ def _text_of(talk: Talk, s: SlideSpec) -> str:
 
 def _select_pick(vault: Vault, s: SlideSpec, file: str, diags: list[Diagnostic]) -> list[Entry]:
     assert s.select is not None
-    found = selected(vault.entries, s.select)
+    try:
+        found = selected(vault.entries, s.select)
+    except SlowPattern as e:
+        diags.append(error(e.diagnostics[0].message, file, s.line))
+        return []
     if not found:
         diags.append(warning(f"select matches none of the vault's {len(vault.entries)} "
                              f"entries", file, s.line))

@@ -27,6 +27,7 @@ VENDOR = PACKAGE / "_vendor"
 BASE = "default"
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _FILE_KEYS = frozenset({"regular", "bold", "italic", "bold_italic"})
+MAX_VALUES = 100_000   # settings with aliases expanded; the default theme has ~300
 
 
 def builtin_dir() -> Path:
@@ -164,7 +165,29 @@ def _read(folder: Path) -> _LineDict:
         data = _LineDict()
     if not isinstance(data, _LineDict):
         raise ThemeError([error("a theme.yaml must be a mapping of settings", str(path), 1)])
+    if _expanded_size(data, {}) > MAX_VALUES:
+        # YAML aliases share values; merging and freezing copy them, so nested aliases
+        # ("billion laughs") would take exponential time and memory.
+        raise ThemeError([error(f"the settings expand to more than {MAX_VALUES:,} values "
+                                "(nested YAML aliases?); a theme is a short file",
+                                str(path), 1)])
     return data
+
+
+def _expanded_size(value: Any, seen: dict[int, int]) -> int:
+    """Return how many values `value` holds with every alias expanded (linear time)."""
+    if not isinstance(value, (dict, list)):
+        return 1
+    if id(value) not in seen:
+        seen[id(value)] = 0   # a cycle counts once (yaml.load can build recursive lists)
+        children = value.values() if isinstance(value, dict) else value
+        total = 1
+        for child in children:
+            total += _expanded_size(child, seen)
+            if total > MAX_VALUES:
+                break
+        seen[id(value)] = total
+    return seen[id(value)]
 
 
 def _chain(name: str, spec_dir: Path | None) -> list[tuple[Path, _LineDict]]:

@@ -15,6 +15,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("__init__", "errors", "model", "fsutil", "outputs", "markup"),
     ("vault",),
     ("theme",),
+    ("template",),
     ("spec",),
     ("picks",),
     ("check",),

@@ -114,7 +114,7 @@ def test_serves_the_deck_with_the_reload_script(serving):
     html = body.decode()
     now = status(serving)
     assert code == 200 and headers["Content-Type"].startswith("text/html")
-    assert now["ok"] and now["slides"] == 23 and now["errors"] == []
+    assert now["ok"] and now["slides"] == 24 and now["errors"] == []
     assert f'<script src="/__deckbuilder/live.js" data-build="{now["build"]}"></script>' in html
     assert html.index("live.js") > html.index("Reveal.initialize")
     assert CAPTION in html
@@ -149,7 +149,7 @@ def test_editing_a_caption_rebuilds_and_serves_it(serving, talk):
     assert f'data-build="{after["build"]}"' in html
     said = serving.say.text()
     assert "changed: demo-vault/Data pipelines.md" in said
-    assert re.search(r"rebuilt in \d+\.\d s: 23 slides", said)
+    assert re.search(r"rebuilt in \d+\.\d s: 24 slides", said)
 
 
 def test_replacing_a_picked_image_rebuilds(serving, talk):
@@ -168,7 +168,7 @@ def test_a_broken_spec_keeps_the_last_good_deck_and_reports_why(serving, talk):
     good = status(serving)
     edit(talk, "theme: default", "theme: ligth")
     failed = wait_status(serving, lambda s: not s["ok"])
-    assert failed["build"] == good["build"] and failed["slides"] == 23
+    assert failed["build"] == good["build"] and failed["slides"] == 24
     assert any(re.match(r".*demo\.yaml:\d+: error: unknown theme 'ligth'", e)
                for e in failed["errors"])
     html = get(serving.url)[2].decode()
@@ -207,7 +207,7 @@ def test_an_image_that_appears_is_noticed(talk, cache):
     with Preview(talk, port=0, cache_dir=cache, say=Said(), interval=0.1) as preview:
         assert any("image not found" in e for e in status(preview)["errors"])
         hidden.rename(image)
-        assert wait_status(preview, lambda s: s["ok"])["slides"] == 23
+        assert wait_status(preview, lambda s: s["ok"])["slides"] == 24
 
 
 def test_stopping_joins_the_threads_and_removes_the_temporary_folder(talk, cache):
@@ -314,7 +314,7 @@ def test_the_command_stops_cleanly(talk, cache, tmp_path, how):
                 break
         url = lines[-1].split()[1]
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+/", url)
-        assert any(re.search(r"built in \d+\.\d s: 23 slides", x) for x in lines)
+        assert any(re.search(r"built in \d+\.\d s: 24 slides", x) for x in lines)
         assert len(list(tmp.glob("deckbuilder-serve-*"))) == 1
         assert CAPTION in get(url)[2].decode()
         proc.send_signal(how)

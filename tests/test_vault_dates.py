@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+import re
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from deckbuilder.vault import parse_iso
 from deckbuilder.vault.dates import from_filename, from_front_matter
 
 
@@ -69,3 +71,56 @@ def test_front_matter_values_that_are_not_dates() -> None:
     assert from_front_matter({"date": 20240102}) == (None, "date")
     assert from_front_matter({"date": None, "modified": "2024-01-02"}) == (None, None)
     assert from_front_matter({}) == (None, None)
+
+
+# ---------------------------------------------------------------- parse_iso: one parser for
+# front matter (vault) and talk specs / --from / --to (spec.yamlnodes.parse_date)
+
+AWARE = datetime(2024, 4, 15, 10, 0, tzinfo=timezone(timedelta(hours=2)))
+
+
+@pytest.mark.parametrize("text, expected", [
+    # what the spec's parser reads: YYYY-MM-DD, T / t / space, H[H]:MM[:SS], short fields
+    ("2024-04-15", date(2024, 4, 15)),
+    (" 2024-04-15 \n", date(2024, 4, 15)),
+    ("2024-4-5", date(2024, 4, 5)),
+    ("2024-04-15T16:00", datetime(2024, 4, 15, 16, 0)),
+    ("2024-04-15t16:00", datetime(2024, 4, 15, 16, 0)),
+    ("2024-04-15 16:30:10", datetime(2024, 4, 15, 16, 30, 10)),
+    ("2024-04-15T9:05", datetime(2024, 4, 15, 9, 5)),
+    # what front matter read through fromisoformat
+    ("20240415", date(2024, 4, 15)),
+    ("2024-04-15T16:30:10.5", datetime(2024, 4, 15, 16, 30, 10, 500000)),
+    ("2024-04-15T10:00:00+02:00", AWARE),
+    ("2024-04-15T08:00:00Z", datetime(2024, 4, 15, 8, 0, tzinfo=timezone.utc)),
+])
+def test_parse_iso_reads_both_parsers_forms(text: str, expected: date) -> None:
+    got = parse_iso(text)
+    assert got == expected and type(got) is type(expected)
+    assert getattr(got, "tzinfo", None) == getattr(expected, "tzinfo", None)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("2024-13-01", "month must be in 1..12"),
+    ("2024-02-30", "day is out of range"),
+    ("2024-04-15T25:00", "hour must be in 0..23"),
+    ("next week", "expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], not 'next week'"),
+    ("15/04/2024", "expected YYYY-MM-DD"),
+    ("", "expected YYYY-MM-DD"),
+])
+def test_parse_iso_errors(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse_iso(text)
+
+
+def test_parse_iso_without_zones_is_local_time_only() -> None:
+    with pytest.raises(ValueError, match="expected YYYY-MM-DD"):
+        parse_iso("2024-04-15T10:00:00+02:00", zones=False)
+    assert parse_iso("2024-04-15T10:00", zones=False) == datetime(2024, 4, 15, 10, 0)
+    assert parse_iso("2024-04-15", zones=False) == date(2024, 4, 15)
+
+
+def test_front_matter_reads_what_the_spec_reads() -> None:
+    assert from_front_matter({"created": "2024-4-5 9:05"}) == (datetime(2024, 4, 5, 9, 5), None)
+    assert from_front_matter({"created": "2024-04-15T10:00:00+02:00"}) == (AWARE, None)
+    assert from_front_matter({"created": "2024-02-30"}) == (None, "created")

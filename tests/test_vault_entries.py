@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime
 from pathlib import Path
 
 from deckbuilder.model import Source
-from deckbuilder.vault import read, reader
+from deckbuilder.vault import read
 
 from _vaults import entries_of, messages, png, vault
 
@@ -278,18 +277,6 @@ def test_notes_globs(tmp_path: Path) -> None:
     assert [e.note for e in read(root, ["**/b.md", "c.md"])[0].entries] == ["AI/deep/b.md", "c.md"]
     _, diags = read(root, ["nothing*"])
     assert messages(diags) == ["warning: no note matches 'nothing*'"]
-
-
-def test_parallel_read_equals_serial(tmp_path: Path) -> None:
-    files = {f"n{k:04}.md": f"#t{k % 7}\n![[{P1}]]\nFrom X; c{k}\n![[missing {k}.png]]\n"
-             for k in range(2100)}
-    root = vault(tmp_path, files, (P1,))
-    serial, serial_diags = read(root, jobs=1)
-    parallel, parallel_diags = read(root, jobs=2)
-    if hasattr(os, "sched_getaffinity") and len(os.sched_getaffinity(0)) >= 2:   # it forked
-        assert reader._workers(2100, 2) == 2
-    assert parallel == serial and parallel_diags == serial_diags
-    assert len(serial.entries) == 4200
 
 
 def test_stand_in_images_are_real_files(tmp_path: Path) -> None:

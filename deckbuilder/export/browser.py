@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from deckbuilder.errors import BuildError
+from deckbuilder.fsutil import temp_prefix
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 # The brief's verified set; the background/component/sync switches stop Chromium's own
@@ -161,7 +162,9 @@ class Browser:
     def launch(cls, executable: str | None = None) -> Browser:
         """Return a started browser with a fresh profile; raise BuildError when missing."""
         chrome = executable or find_chrome()
-        workdir = Path(tempfile.mkdtemp(prefix="deckbuilder-chrome-"))
+        # Named with this process's id: an export that was killed leaves it behind, and
+        # the next export removes it (`fsutil.clean_stale_temp`).
+        workdir = Path(tempfile.mkdtemp(prefix=temp_prefix("chrome")))
         cmd_r, cmd_w = os.pipe()   # we write commands, Chromium reads them on fd 3
         res_r, res_w = os.pipe()   # Chromium writes replies on fd 4, we read them
 

@@ -29,15 +29,20 @@ def readme(deck: Deck, name: str) -> str:
             (f"{name}.html", "The reveal.js deck in one file, no network needed: open it in "
                              "any browser. F: full screen, S: speaker view with notes and "
                              "timer (allow the pop-up), Esc: overview."),
-            (f"{name}-handout.pdf", "A4, two slides per page with the speaker notes: to "
-                                    "print, or to send to the organisers and the audience.")]
+            (f"{name}-handout.pdf", "A4, two slides per page with each slide's caption, "
+                                    "source and the notes marked public (never the speaker's "
+                                    "own notes): to print, or to send to the organisers and "
+                                    "the audience."),
+            (f"{name}-sources.md", "Every source the talk shows, by site, with its URL and "
+                                   "the slides that show it: to post beside the slides."),
+            (f"{name}-sources.html", "The same list as a web page with clickable links.")]
     width = max(len(file) for file, _ in rows) + 2
     listing = "\n".join(textwrap.fill(text, 78, initial_indent=f"  {file:<{width}}",
                                       subsequent_indent=" " * (width + 2))
                         for file, text in rows)
     return (f"{deck.title}" + (f" ({byline})" if byline else "") + "\n\nWhich file to use:\n\n"
             + listing + "\n\n" + textwrap.fill(
-                "On a USB stick, carry all four: whatever the laptop has (PowerPoint, only a "
-                f"browser, only a PDF viewer), one of them will play. Browser only: {name}.html, "
-                f"or {name}.pdf if the browser blocks scripts from files.", 78)
+                "On a USB stick, carry the first four: whatever the laptop has (PowerPoint, "
+                "only a browser, only a PDF viewer), one of them will play. Browser only: "
+                f"{name}.html, or {name}.pdf if the browser blocks scripts from files.", 78)
             + f"\n\nMade by deckbuilder {__version__}.\n")

@@ -9,15 +9,21 @@ command-line printing is not used: it mostly prints one blank page for reveal de
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
+from pypdf.generic import ArrayObject, ByteStringObject, NameObject, NumberObject
 
 from deckbuilder.export.browser import Page
 from deckbuilder.errors import BuildError
+from deckbuilder import markup
+from deckbuilder.model import Deck, Slide
 
 # Query options override Reveal.initialize's: fragments shown at once, one page per slide,
 # and pages of exactly the canvas height (the default offset of -1 px leaves a white
@@ -49,6 +55,8 @@ FIT_NOTES = """(() => {
   return cut;
 })()"""
 JPEG_QUALITY = 90
+EPOCH = date(1980, 1, 1)             # the dates of an undated talk's PDFs
+TOP_LEVEL = ("title", "credits", "closing")   # outline entries never under a section
 HANDOUT_SCALE = 2   # device pixels per canvas px in the handout's slide images
 
 
@@ -89,18 +97,77 @@ def count_pages(pdf: bytes) -> int:
     return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
-def with_info(pdf: bytes, fields: Mapping[str, str]) -> bytes:
-    """Return `pdf` with these document-information fields set (empty ones left out).
+@dataclass(frozen=True)
+class Bookmark:
+    """One entry of a PDF's outline: a title, its 0-based page and the entries under it."""
 
-    Chromium takes the title from document.title but cannot set an author; pypdf
-    appends the new Info as an incremental update, leaving Chromium's bytes as they
-    are. A file that is not a PDF is returned as is.
+    title: str
+    page: int
+    children: tuple[Bookmark, ...] = ()
+
+
+def outline(deck: Deck) -> list[Bookmark]:
+    """Return the slides PDF's outline: each section with its slides beneath it; the
+    title, credits and closing slides, and slides before any section, at the top level.
+    A credits run over several slides is one entry."""
+    top: list[tuple[Bookmark, list[Bookmark]]] = []
+    section: list[Bookmark] | None = None
+    for page, slide in enumerate(deck.slides):
+        if slide.kind == "credits" and page and deck.slides[page - 1].kind == "credits":
+            continue
+        mark = Bookmark(_title(slide, page), page)
+        if slide.kind == "section":
+            section = []
+            top.append((mark, section))
+        elif section is None or slide.kind in TOP_LEVEL:
+            top.append((mark, []))
+        else:
+            section.append(mark)
+    return [Bookmark(m.title, m.page, tuple(children)) for m, children in top]
+
+
+def _title(slide: Slide, page: int) -> str:
+    """Return the slide's title, with "…" when it is a caption cut short."""
+    title = slide.title or f"Slide {page + 1}"
+    caption = markup.plain(slide.caption)
+    return title.rstrip() + "…" if caption != title and caption.startswith(title) else title
+
+
+def finished(pdf: bytes, info: Mapping[str, str], when: date | None,
+             bookmarks: Sequence[Bookmark] = ()) -> bytes:
+    """Return `pdf` rewritten to be reproducible, with these document-information fields
+    (empty ones left out) and the outline; a file that is not a PDF is returned as is.
+
+    Chromium stamps the time of printing; the dates become the talk's day (1 January
+    1980 without one, as in the PPTX), and the document ID a hash of the content, so
+    the same talk gives the same bytes. pypdf writes the whole file anew: an incremental
+    update would keep Chromium's own dates in the file.
     """
     try:
-        writer = PdfWriter(io.BytesIO(pdf), incremental=True)
+        reader = PdfReader(io.BytesIO(pdf))
+        # pypdf's clone of a Chromium file has more objects than the file's /Size and
+        # logs that to stderr; the writer numbers them anew, so the old count is moot.
+        reader.trailer[NameObject("/Size")] = NumberObject(1 << 30)
+        writer = PdfWriter(clone_from=reader)
     except PdfReadError:
         return pdf
-    writer.add_metadata({f"/{key}": value for key, value in fields.items() if value})
+    stamp = f"D:{(when or EPOCH):%Y%m%d}000000Z"
+    fields = {f"/{key}": value for key, value in info.items() if value}
+    producer = (reader.metadata or {}).get("/Producer")
+    writer.metadata = {**fields, **({"/Producer": producer} if producer else {}),
+                       "/CreationDate": stamp, "/ModDate": stamp}
+    for mark in bookmarks:
+        parent = writer.add_outline_item(title=mark.title, page_number=mark.page)
+        for child in mark.children:
+            writer.add_outline_item(title=child.title, page_number=child.page, parent=parent)
+    # Chromium writes no document ID; one drawn from the content (pypdf has no public
+    # setter for it) identifies the file and keeps its bytes reproducible.
+    digest = hashlib.sha256(_written(writer)).digest()[:16]
+    writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
+    return _written(writer)
+
+
+def _written(writer: PdfWriter) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -1,11 +1,14 @@
-"""`deckbuilder export`: the conference outputs, a slides PDF, a handout PDF and a bundle.
+"""`deckbuilder export`: the conference outputs, a slides PDF, a handout PDF, the sources
+list and a bundle.
 
 The deck is built once by `build.build` into a temporary folder (the one-file HTML, and
 the PPTX when a bundle is wanted); nothing reaches the output folder unless that build
 passed every check. One headless Chromium then prints the deck from reveal's print view
-and, for the handout, cuts each laid-out slide into an image and prints an A4 page per
-two slides from the theme's `handout.html.j2`. Everything is made in memory or in the
-temporary folder first, then each output replaces its previous version atomically.
+(again with pictures re-sampled for print when the PDF is over `max_pdf_mb`) and, for
+the handout, cuts each laid-out slide into an image and prints an A4 page per two slides
+from the theme's `handout.html.j2`. PDFs are rewritten to be reproducible, the slides
+PDF with an outline. Everything is made in memory or in the temporary folder first,
+then each output replaces its previous version atomically.
 """
 
 from __future__ import annotations
@@ -20,26 +23,33 @@ from typing import Callable, Sequence
 from deckbuilder import __version__
 from deckbuilder import build as build_mod
 from deckbuilder.export import pdf as pdfprint
+from deckbuilder.export import shrink
+from deckbuilder.export import sources as sources_mod
 from deckbuilder import theme as theme_mod
-from deckbuilder.export.browser import Browser, find_chrome
+from deckbuilder.export.browser import Browser, Page, find_chrome
 from deckbuilder.errors import BuildError, Diagnostic, check, error, warning
-from deckbuilder.fsutil import atomic_write_bytes
+from deckbuilder.fsutil import Batch, clean_stale_temp, temp_prefix
 from deckbuilder.model import Deck
 from deckbuilder.export.bundle import bundle_zip, readme
 from deckbuilder.export.handout import PER_SHEET, handout_page
+from deckbuilder.render import html
 
 Progress = Callable[[str], None]
-OUTPUTS = ("pdf", "handout", "bundle")
+OUTPUTS = ("pdf", "handout", "sources", "bundle")
+PRINTED = {"pdf", "handout", "bundle"}   # the outputs that need Chromium
 A4_PX = (794, 1123)                 # A4 at 96 CSS px per inch, the handout tab's size
+MB = 1_000_000                      # as the summaries count megabytes
 
 
 @dataclass(frozen=True)
 class Written:
-    """One file export wrote: where, how big, and how many PDF pages (None for the zip)."""
+    """One file export wrote: where, how big, how many PDF pages (None if not a PDF), and
+    what the summary says of it ("23 pages", "7 files", "16 sources")."""
 
     path: Path
     bytes: int
     pages: int | None = None
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,8 +70,9 @@ class ExportResult:
         """Return the one-line summary the CLI prints."""
         parts = []
         for f in self.files:
-            what = f"{f.pages} pages" if f.pages is not None else "5 files"
-            parts.append(f"{f.path} ({what}, {build_mod.format_size(f.bytes)})")
+            pages = f"{f.pages} pages" if f.pages is not None else ""
+            said = (pages, f.detail, build_mod.format_size(f.bytes))
+            parts.append(f"{f.path} ({', '.join(x for x in said if x)})")
         return f"{self.slides} slides, {self.seconds:.1f} s: {', '.join(parts)}"
 
 
@@ -72,6 +83,7 @@ class _Printed:
     pdf: bytes | None
     handout: bytes | None
     cut: tuple[int, ...]    # slide numbers whose notes did not fit on the handout
+    ppi: int | None = None  # the print resolution the pictures were re-sampled to, if any
 
 
 def _outputs(outputs: Sequence[str]) -> set[str]:
@@ -84,44 +96,55 @@ def _outputs(outputs: Sequence[str]) -> set[str]:
 
 def export(spec_path: Path, outputs: Sequence[str] = ("pdf",), out_dir: Path | None = None,
            strict: bool = False, allow_missing: bool = False,
-           progress: Progress | None = None, cache_dir: Path | None = None) -> ExportResult:
+           progress: Progress | None = None, cache_dir: Path | None = None,
+           max_pdf_mb: float | None = None) -> ExportResult:
     """Return what exporting the talk at `spec_path` wrote; raise DeckError on any error.
 
-    `outputs` holds any of "pdf" (OUTDIR/<name>.pdf), "handout" (<name>-handout.pdf)
-    and "bundle" (<name>-bundle.zip); OUTDIR defaults to build/ beside the spec.
+    `outputs` holds any of "pdf" (OUTDIR/<name>.pdf), "handout" (<name>-handout.pdf),
+    "sources" (<name>-sources.md and .html) and "bundle" (<name>-bundle.zip); OUTDIR
+    defaults to build/ beside the spec. With `max_pdf_mb`, a slides PDF bigger than that
+    is printed again with its pictures re-sampled for print (150 ppi, then less).
     """
     started = time.monotonic()
     say = progress or (lambda _stage: None)
     wanted = _outputs(outputs)
-    chrome = find_chrome()  # before building: a missing browser is reported at once
-    with tempfile.TemporaryDirectory(prefix="deckbuilder-export-") as tmp:
+    # before building: a missing browser is reported at once
+    chrome = find_chrome() if wanted & PRINTED else None
+    clean_stale_temp(("export", "chrome"))   # what exports that were killed left
+    with tempfile.TemporaryDirectory(prefix=temp_prefix("export")) as tmp:
         work = Path(tmp)
         formats = ("html", "pptx") if "bundle" in wanted else ("html",)
         built = build_mod.build(Path(spec_path), formats, work / "deck", strict, allow_missing,
                                 progress, cache_dir, single_file=True)
-        deck, theme = built.deck, built.theme
-        assert deck is not None and theme is not None  # build returns what it planned with
+        deck, theme, talk = built.deck, built.theme, built.talk
+        # build returns what it planned with
+        assert deck is not None and theme is not None and talk is not None
         deck_html = next(p for p in built.outputs if p.suffix == ".html")
         out = Path(out_dir) if out_dir is not None else Path(spec_path).parent / "build"
-        assert built.talk is not None
-        check(build_mod.claim_outputs(built.talk, out, targets(out, deck_html.stem, wanted)),
+        check(build_mod.claim_outputs(talk, out, targets(out, deck_html.stem, wanted)),
               strict, BuildError)
-        printed = _print(chrome, deck, theme, deck_html, work, wanted, say)
-        diags = list(built.warnings) + _cut_warnings(deck, printed.cut, Path(spec_path))
+        limit = max_pdf_mb if max_pdf_mb is not None else float(theme.get("export.max_pdf_mb"))
+        printed = (_print(chrome, deck, theme, deck_html, work, wanted, say, max_pdf_mb)
+                   if chrome else _Printed(None, None, ()))
+        diags = (list(built.warnings) + _cut_warnings(deck, printed.cut, Path(spec_path))
+                 + _size_warnings(printed, limit, max_pdf_mb is not None, Path(spec_path)))
         check(diags, strict, BuildError)
-        files = _write(out, deck_html.stem, deck, printed, deck_html, wanted, say)
+        listed = _sources(deck, theme, talk.slides_url)
+        files = _write(out, deck_html.stem, deck, printed, deck_html, wanted, listed, say)
     return ExportResult(files, len(deck.slides), time.monotonic() - started,
                         tuple(d for d in diags if not d.is_error))
 
 
 def targets(out: Path, name: str, wanted: set[str]) -> list[Path]:
     """Return the files an export of `wanted` outputs replaces, in a fixed order."""
-    files = {"pdf": f"{name}.pdf", "handout": f"{name}-handout.pdf", "bundle": f"{name}-bundle.zip"}
-    return [out / files[o] for o in OUTPUTS if o in wanted]
+    files = {"pdf": [f"{name}.pdf"], "handout": [f"{name}-handout.pdf"],
+             "sources": [f"{name}-sources.md", f"{name}-sources.html"],
+             "bundle": [f"{name}-bundle.zip"]}
+    return [out / f for o in OUTPUTS if o in wanted for f in files[o]]
 
 
 def _print(chrome: str, deck: Deck, theme: theme_mod.Theme, deck_html: Path, work: Path,
-           wanted: set[str], say: Progress) -> _Printed:
+           wanted: set[str], say: Progress, max_pdf_mb: float | None) -> _Printed:
     """Return the slides PDF and the handout (each if wanted), made by one Chromium."""
     need_pdf, need_handout = bool(wanted & {"pdf", "bundle"}), bool(wanted & {"handout", "bundle"})
     slides = len(deck.slides)
@@ -130,12 +153,14 @@ def _print(chrome: str, deck: Deck, theme: theme_mod.Theme, deck_html: Path, wor
         page = browser.new_page(deck.width, deck.height)
         say("laying the slides out for print")
         rects = pdfprint.open_print_view(page, deck_html, slides)
-        pdf = None
+        pdf, ppi = None, None
         if need_pdf:
             say("printing the slides")
-            pdf = _checked(page.pdf(), slides, "the slides PDF", _info(deck))
+            pdf = _slides_pdf(page.pdf(), deck)
+            if max_pdf_mb is not None and len(pdf) > max_pdf_mb * MB:
+                pdf, ppi, rects = _smaller(page, deck, theme, work, pdf, max_pdf_mb, say)
         if not need_handout:
-            return _Printed(pdf, None, ())
+            return _Printed(pdf, None, (), ppi)
         say(f"capturing {slides} slide images for the handout")
         shots = pdfprint.slide_images(page, rects)
         page.close()
@@ -143,16 +168,40 @@ def _print(chrome: str, deck: Deck, theme: theme_mod.Theme, deck_html: Path, wor
         say("printing the handout")
         data, cut = pdfprint.print_handout(browser.new_page(*A4_PX), handout_html)
         handout = _checked(data, math.ceil(slides / PER_SHEET), "the handout",
-                           _info(deck, " (handout)"))
-    return _Printed(pdf, handout, tuple(cut))
+                           _info(deck, " (handout)"), deck)
+    return _Printed(pdf, handout, tuple(cut), ppi)
 
 
-def _checked(pdf: bytes, expected: int, what: str, info: dict[str, str]) -> bytes:
-    """Return `pdf` with its metadata set, after checking it has `expected` pages."""
+def _slides_pdf(data: bytes, deck: Deck) -> bytes:
+    return _checked(data, len(deck.slides), "the slides PDF", _info(deck), deck,
+                    pdfprint.outline(deck))
+
+
+def _smaller(page: Page, deck: Deck, theme: theme_mod.Theme, work: Path, pdf: bytes,
+             max_pdf_mb: float, say: Progress) -> tuple[bytes, int, list[dict[str, float]]]:
+    """Return the slides PDF printed again with its pictures re-sampled for print, at the
+    first of shrink.STEPS that brings it under `max_pdf_mb` (else the last), with that
+    ppi and the print view's page rects (the page now shows that deck)."""
+    for ppi, quality in shrink.STEPS:
+        say(f"the slides PDF is {len(pdf) / MB:.1f} MB: printing it with pictures at {ppi} ppi")
+        smaller = shrink.for_print(deck, work / f"print-{ppi}", ppi, quality)
+        deck_html = html.write(smaller, work / f"print-{ppi}-deck", "deck", theme,
+                               single_file=True)
+        rects = pdfprint.open_print_view(page, deck_html, len(deck.slides))
+        pdf = _slides_pdf(page.pdf(), deck)
+        if len(pdf) <= max_pdf_mb * MB:
+            break
+    return pdf, ppi, rects
+
+
+def _checked(pdf: bytes, expected: int, what: str, info: dict[str, str], deck: Deck,
+             bookmarks: Sequence[pdfprint.Bookmark] = ()) -> bytes:
+    """Return `pdf` finished (metadata, dates, outline, ID), after checking it has
+    `expected` pages."""
     pages = pdfprint.count_pages(pdf)
     if pages != expected:
         raise BuildError(f"Chromium printed {pages} pages for {what}, expected {expected}")
-    return pdfprint.with_info(pdf, info)
+    return pdfprint.finished(pdf, info, deck.date, bookmarks)
 
 
 def _info(deck: Deck, suffix: str = "") -> dict[str, str]:
@@ -164,20 +213,61 @@ def _info(deck: Deck, suffix: str = "") -> dict[str, str]:
 
 def _cut_warnings(deck: Deck, cut: Sequence[int], spec: Path) -> list[Diagnostic]:
     """Return a warning, at the slide's spec line, for each handout notes box cut short."""
-    return [warning(f"slide {n}: the speaker notes are too long for the handout and are "
-                    "cut short there (the deck keeps them whole)", str(spec),
+    return [warning(f"slide {n}: the notes shown on the handout are too long for it and "
+                    "are cut short there (the deck keeps them whole)", str(spec),
                     deck.slides[n - 1].line, code="handout-notes-cut") for n in cut]
 
 
+def _size_warnings(printed: _Printed, limit: float, asked: bool,
+                   spec: Path) -> list[Diagnostic]:
+    """Return a warning for each PDF bigger than `limit` MB, saying what to do about it."""
+    out = []
+    for what, data in (("the slides PDF", printed.pdf), ("the handout", printed.handout)):
+        if data is None or len(data) <= limit * MB:
+            continue
+        if what == "the handout":
+            advice = "its slide images cannot be made smaller"
+        elif printed.ppi is not None:
+            advice = f"even with its pictures at {printed.ppi} ppi"
+        else:
+            advice = f"`export --max-pdf-mb {limit:g}` re-samples its pictures for print"
+        out.append(warning(f"{what} is {len(data) / MB:.1f} MB, over "
+                           f"{'the asked' if asked else 'a common conference upload limit of'} "
+                           f"{limit:g} MB; {advice}", str(spec), code="pdf-too-large"))
+    return out
+
+
+@dataclass(frozen=True)
+class _Listed:
+    """The sources list, as Markdown and HTML, and how many sources it names."""
+
+    markdown: bytes
+    html: bytes
+    count: int
+
+
+def _sources(deck: Deck, theme: theme_mod.Theme, slides_url: str) -> _Listed:
+    """Return the sources list of the deck."""
+    groups = sources_mod.collect(deck)
+    return _Listed(sources_mod.markdown(deck, groups, theme, slides_url).encode("utf-8"),
+                   sources_mod.page(deck, groups, theme, slides_url).encode("utf-8"),
+                   sources_mod.count(groups))
+
+
 def _write(out: Path, name: str, deck: Deck, printed: _Printed, deck_html: Path,
-           wanted: set[str], say: Progress) -> tuple[Written, ...]:
-    """Write the wanted outputs atomically into `out`; return them in a fixed order."""
-    files = []
+           wanted: set[str], listed: _Listed, say: Progress) -> tuple[Written, ...]:
+    """Write the wanted outputs into `out`, all or none; return them in a fixed order."""
+    files, batch = [], Batch()
+    shrunk = f"pictures at {printed.ppi} ppi" if printed.ppi else ""
     if printed.pdf is not None and "pdf" in wanted:
-        files.append(_put(out / f"{name}.pdf", printed.pdf, len(deck.slides)))
+        files.append(_put(batch, out / f"{name}.pdf", printed.pdf, len(deck.slides), shrunk))
     if printed.handout is not None and "handout" in wanted:
-        files.append(_put(out / f"{name}-handout.pdf", printed.handout,
+        files.append(_put(batch, out / f"{name}-handout.pdf", printed.handout,
                           math.ceil(len(deck.slides) / PER_SHEET)))
+    if "sources" in wanted:
+        count = f"{listed.count} source{'' if listed.count == 1 else 's'}"
+        files += [_put(batch, out / f"{name}-sources.md", listed.markdown, detail=count),
+                  _put(batch, out / f"{name}-sources.html", listed.html, detail=count)]
     if "bundle" in wanted:
         say("writing the bundle")
         assert printed.pdf is not None and printed.handout is not None
@@ -185,14 +275,19 @@ def _write(out: Path, name: str, deck: Deck, printed: _Printed, deck_html: Path,
                    (f"{name}.pptx", deck_html.with_suffix(".pptx").read_bytes()),
                    (f"{name}.pdf", printed.pdf),
                    (f"{name}.html", deck_html.read_bytes()),
-                   (f"{name}-handout.pdf", printed.handout)]
-        files.append(_put(out / f"{name}-bundle.zip", bundle_zip(members)))
+                   (f"{name}-handout.pdf", printed.handout),
+                   (f"{name}-sources.md", listed.markdown),
+                   (f"{name}-sources.html", listed.html)]
+        files.append(_put(batch, out / f"{name}-bundle.zip", bundle_zip(members),
+                          detail=f"{len(members)} files"))
+    try:
+        batch.commit()   # each replaces its previous version; when one fails, none does
+    except OSError as e:
+        raise BuildError(f"cannot write {e.filename}: {e.strerror or e}") from None
     return tuple(files)
 
 
-def _put(path: Path, data: bytes, pages: int | None = None) -> Written:
-    try:
-        atomic_write_bytes(path, data)
-    except OSError as e:
-        raise BuildError(f"cannot write {path}: {e.strerror or e}") from None
-    return Written(path, len(data), pages)
+def _put(batch: Batch, path: Path, data: bytes, pages: int | None = None,
+         detail: str = "") -> Written:
+    batch.file(path, data)
+    return Written(path, len(data), pages, detail)

@@ -9,7 +9,7 @@ from typing import Mapping
 from deckbuilder import markup
 from deckbuilder.layout import measure
 from deckbuilder.model import Normalised
-from deckbuilder.model import Box, Item, Talk, TextStyle
+from deckbuilder.model import Box, Frame, Item, Talk, Template, TextStyle
 from deckbuilder.layout.measure import Fonts
 from deckbuilder.theme import Theme
 
@@ -27,6 +27,7 @@ class Ctx:
     width: int
     height: int
     images: Mapping[str, Normalised]
+    template: Template | None = None
 
     @property
     def content(self) -> Box:
@@ -34,6 +35,13 @@ class Ctx:
         m = self.theme.get("canvas.margin")
         return Box(m["left"], m["top"], self.width - m["left"] - m["right"],
                    self.height - m["top"] - m["bottom"])
+
+    def frame(self, kind: str) -> Frame:
+        """Return where a slide kind's content goes: the template layout's placeholders,
+        else the canvas less the theme's margins."""
+        if self.template is not None and kind in self.template.frames:
+            return self.template.frames[kind]
+        return Frame(self.content)
 
     def style(self, spec: Mapping, size: float | None = None, align: str = "left",
               valign: str = "top") -> TextStyle:

@@ -8,29 +8,40 @@ from urllib.parse import urlsplit
 
 from deckbuilder import markup
 from deckbuilder.errors import Diagnostic, warning
-from deckbuilder.model import Box, Entry, Item, Pick, Slide
+from deckbuilder.model import Box, Entry, Item, Pick, Slide, Source
 from deckbuilder.layout.context import Ctx, fitted_text, md_text, text_block
 from deckbuilder.layout.entry import source_label
 
 
-def groups(entries: Sequence[Entry]) -> dict[str, dict[str, tuple[str, str | None, int]]]:
-    """Return sources grouped by site (host, or "" without a URL): (label, url, uses) by key.
+Credit = tuple[str, str | None, tuple[int, ...]]   # label, URL, positions that show it
+
+
+def source_groups(sources: Sequence[Source | None]) -> dict[str, dict[str, Credit]]:
+    """Return sources grouped by site (host, or "" without a URL): (label, url, the
+    positions in `sources` that have it) by key, groups in the credits' order.
 
     Sources with the same URL are one credit, whatever their text, so a bare-URL source
     line and a worded one for the same page are listed once, under the worded label.
     """
-    out: dict[str, dict[str, tuple[str, str | None, int]]] = {}
-    for e in entries:
-        label = source_label(e.source)
-        if not label or e.source is None:
+    out: dict[str, dict[str, Credit]] = {}
+    for at, source in enumerate(sources):
+        label = source_label(source)
+        if not label or source is None:
             continue
-        url = markup.safe_url(e.source.url)
+        url = markup.safe_url(source.url)
         site = urlsplit(url).netloc.removeprefix("www.") if url else ""
         group = out.setdefault(site, {})
         key = url or label
-        known, _, uses = group.get(key, (label, url, 0))
-        group[key] = (label if known == urlsplit(url or "").netloc else known, url, uses + 1)
+        known, _, uses = group.get(key, (label, url, ()))
+        group[key] = (label if known == urlsplit(url or "").netloc else known, url, uses + (at,))
     return dict(sorted(out.items(), key=lambda kv: (kv[0] == "", kv[0])))
+
+
+def groups(entries: Sequence[Entry]) -> dict[str, dict[str, tuple[str, str | None, int]]]:
+    """Return the entries' sources grouped as the credits show them: (label, url, how
+    many entries use it) by key, by site."""
+    return {site: {key: (label, url, len(uses)) for key, (label, url, uses) in found.items()}
+            for site, found in source_groups([e.source for e in entries]).items()}
 
 
 def _blocks(ctx: Ctx, entries: Sequence[Entry], width: float) -> list[tuple[str, str, dict, float, bool]]:
@@ -46,14 +57,18 @@ def _blocks(ctx: Ctx, entries: Sequence[Entry], width: float) -> list[tuple[str,
                 out.append(("credit", text, cr["item"], False))
             if url:
                 out.append(("credit-url", f"[{md_text(url)}](<{url}>)", cr["url"], False))
-    return [(role, md, spec, fitted_text(ctx, md, spec, width, ctx.content.h)[1], first)
+    room = ctx.frame("credits").content.h
+    return [(role, md, spec, fitted_text(ctx, md, spec, width, room)[1], first)
             for role, md, spec, first in out]
 
 
-def credits_slides(ctx: Ctx, pick: Pick, entries: Sequence[Entry],
-                   diags: list[Diagnostic]) -> list[Slide]:
-    """Return the credits slides; none (with a warning) when no entry has a source."""
-    cr, c, gap = ctx.theme.get("credits"), ctx.content, ctx.theme.get("canvas.gap")
+def credits_slides(ctx: Ctx, pick: Pick, entries: Sequence[Entry], diags: list[Diagnostic],
+                   reserve: float = 0.0) -> list[Slide]:
+    """Return the credits slides, leaving `reserve` px free at the right (for the QR
+    code); none (with a warning) when no entry has a source."""
+    cr, gap = ctx.theme.get("credits"), ctx.theme.get("canvas.gap")
+    c = ctx.frame("credits").content
+    c = Box(c.x, c.y, c.w - reserve, c.h)
     cols = int(cr["columns"])
     width = (c.w - gap * (cols - 1)) / cols
     blocks = _blocks(ctx, entries, width)

@@ -11,11 +11,12 @@ from dataclasses import replace
 from typing import Mapping, Sequence
 
 from deckbuilder import markup
-from deckbuilder.layout import measure
+from deckbuilder.layout import measure, qr
 from deckbuilder.layout.credits import credits_slides
 from deckbuilder.errors import Diagnostic, warning
 from deckbuilder.model import Normalised
-from deckbuilder.model import CANVAS, Box, Deck, Entry, Item, Pick, Slide, Talk, TextStyle
+from deckbuilder.model import (CANVAS, Box, Deck, Entry, Item, Pick, Slide, Talk, Template,
+                               TextStyle)
 from deckbuilder.layout.context import Ctx, fitted_text, format_date, md_text as _md, text_block
 from deckbuilder.layout.entry import entry_slides
 from deckbuilder.layout.text import text_slide
@@ -26,10 +27,12 @@ from deckbuilder.theme import Theme
 # ---------------------------------------------------------------- simple slides
 
 
-def _stack(ctx: Ctx, parts: Sequence[tuple[str, str, Mapping]], align: str,
+def _stack(ctx: Ctx, kind: str, parts: Sequence[tuple[str, str, Mapping]], align: str,
            diags: list[Diagnostic], line: int | None, rule: Mapping) -> list[Item]:
-    """Return a rule and text lines (role, Markdown, style) stacked, centred vertically."""
-    c = ctx.content
+    """Return a rule and text lines (role, Markdown, style) stacked, centred vertically
+    in the slide kind's content box, less the QR code's column when it shows one."""
+    c = ctx.frame(kind).content
+    c = Box(c.x, c.y, c.w - qr.reserve(ctx, kind), c.h)
     gap = ctx.theme.get("canvas.gap")
     placed: list[tuple[str, str, TextStyle, float]] = []
     for role, md, spec in parts:
@@ -56,17 +59,18 @@ def title_slide(ctx: Ctx, pick: Pick, diags: list[Diagnostic]) -> list[Slide]:
     t, s = ctx.talk, ctx.theme.get("title_slide")
     meta = s["meta_separator"].join(x for x in (t.author, t.event, format_date(t.date, ctx.theme))
                                     if x)
-    items = _stack(ctx, [("title", _md(t.title), s["title"]),
+    items = _stack(ctx, "title", [("title", _md(t.title), s["title"]),
                          ("subtitle", _md(t.subtitle), s["subtitle"]),
                          ("meta", _md(meta), s["meta"])], s["align"], diags, pick.line,
                    s["rule"])
+    items += qr.column(ctx, "title", middle=True)
     return [Slide("title", tuple(items), line=pick.line, title=t.title)]
 
 
 def section_slide(ctx: Ctx, pick: Pick, diags: list[Diagnostic]) -> list[Slide]:
     """Return a section divider slide."""
     s = ctx.theme.get("section_slide")
-    items = _stack(ctx, [("title", pick.text, s["title"])], "left", diags, pick.line,
+    items = _stack(ctx, "section", [("title", pick.text, s["title"])], "left", diags, pick.line,
                    s["rule"])
     return [Slide("section", tuple(items), background=ctx.theme.color(s["background"]),
                   line=pick.line, title=markup.plain(pick.text))]
@@ -77,9 +81,11 @@ def closing_slide(ctx: Ctx, pick: Pick, diags: list[Diagnostic]) -> list[Slide]:
     s, t = ctx.theme.get("closing"), ctx.talk
     meta = ctx.theme.get("title_slide.meta_separator").join(x for x in (t.author, t.event) if x)
     title = pick.text or s["title"]
-    items = _stack(ctx, [("title", _md(title), s["title_style"]), ("meta", _md(meta), s["meta"])],
+    items = _stack(ctx, "closing",
+                   [("title", _md(title), s["title_style"]), ("meta", _md(meta), s["meta"])],
                    ctx.theme.get("title_slide.align"), diags, pick.line,
                    ctx.theme.get("title_slide.rule"))
+    items += qr.column(ctx, "closing", middle=True)
     return [Slide("closing", tuple(items), line=pick.line, title=title)]
 
 
@@ -94,23 +100,36 @@ def _footer(ctx: Ctx, slide: Slide, number: int) -> Slide:
     c = ctx.content
     h = ctx.fonts.pitch(f["size"])
     y = ctx.height - m["bottom"] + (m["bottom"] - h) / 2
+    frame = ctx.frame(slide.kind)
+    # A template's footer and slide-number placeholders say where its footer band is.
+    event_box = _in(frame.footer, h) or Box(c.x, y, c.w * 0.7, h)
+    number_box = _in(frame.number, h) or Box(c.right - c.w * 0.2, y, c.w * 0.2, h)
     extra: list[Item] = []
     if f["event"] and ctx.talk.event:
-        extra.append(text_block(ctx, _md(ctx.talk.event), Box(c.x, y, c.w * 0.7, h), "footer",
+        extra.append(text_block(ctx, _md(ctx.talk.event), event_box, "footer",
                                 ctx.style(f, align="left")))
     if f["slide_number"]:
-        extra.append(text_block(ctx, str(number), Box(c.right - c.w * 0.2, y, c.w * 0.2, h),
-                                "slide-number", ctx.style(f, align="right")))
+        extra.append(text_block(ctx, str(number), number_box, "slide-number",
+                                ctx.style(f, align="right")))
     return replace(slide, items=slide.items + tuple(extra))
 
 
-def plan(talk: Talk, picks: Sequence[Pick], theme: Theme,
-         images: Mapping[str, Normalised]) -> tuple[Deck, list[Diagnostic]]:
-    """Return the planned deck for the picks, and the layout's warnings."""
+def _in(box: Box | None, h: float) -> Box | None:
+    """Return a line of height `h` centred in `box` (None without a box)."""
+    return None if box is None else Box(box.x, box.y + (box.h - h) / 2, box.w, h)
+
+
+def plan(talk: Talk, picks: Sequence[Pick], theme: Theme, images: Mapping[str, Normalised],
+         template: Template | None = None) -> tuple[Deck, list[Diagnostic]]:
+    """Return the planned deck for the picks, and the layout's warnings.
+
+    With a speaker's `template`, the slide size is the template's and every slide kind
+    is planned inside its layout's placeholders.
+    """
     planners = {"title": title_slide, "section": section_slide, "entry": entry_slides,
                 "text": text_slide, "closing": closing_slide}
-    width, height = CANVAS[talk.aspect]
-    ctx = Ctx(talk, theme, Fonts.of(theme), width, height, images)
+    width, height = (template.width, template.height) if template else CANVAS[talk.aspect]
+    ctx = Ctx(talk, theme, Fonts.of(theme), width, height, images, template)
     diags: list[Diagnostic] = []
     slides: list[Slide] = []
     entries: list[Entry] = [p.entry for p in picks if p.kind == "entry" and p.entry]
@@ -121,13 +140,17 @@ def plan(talk: Talk, picks: Sequence[Pick], theme: Theme,
                                  *ctx.where(pick.line)))
             continue
         if pick.kind == "credits":
-            slides += credits_slides(ctx, pick, entries, diags)
+            code = qr.column(ctx, "credits", middle=False)
+            slides += [replace(s, items=s.items + tuple(code)) for s in
+                       credits_slides(ctx, pick, entries, diags, qr.reserve(ctx, "credits"))]
         else:
             slides += planners[pick.kind](ctx, pick, diags)
     slides = [_footer(ctx, s, n) for n, s in enumerate(slides, 1)]
+    diags += qr.problems(ctx, picks)
     deck = Deck(talk.title, width, height, tuple(slides), subtitle=talk.subtitle,
                 author=talk.author, event=talk.event, date=talk.date, theme=theme.name,
                 background=theme.color("background"), link=theme.color("link"),
                 text=theme.color("text"), accent=theme.color("accent"),
-                font=theme.get("fonts.body.family"), bullet=theme.get("text_slide.bullet"))
+                font=theme.get("fonts.body.family"), bullet=theme.get("text_slide.bullet"),
+                template=template)
     return deck, diags

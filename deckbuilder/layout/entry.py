@@ -112,7 +112,8 @@ class _Placed:
 
 def _layout(ctx: Ctx, entry: Entry, refs: Sequence[ImageRef], placement: str) -> _Placed:
     """Return the layout of an entry slide with the caption at the bottom or right."""
-    s, c, gap = ctx.theme.get("image_slide"), ctx.content, ctx.theme.get("canvas.gap")
+    s, gap = ctx.theme.get("image_slide"), ctx.theme.get("canvas.gap")
+    c = ctx.frame("image").content
     sgap = s["source"]["gap"]
     pics = [_picture(ctx, r) for r in refs]
     if placement == "right":
@@ -188,8 +189,12 @@ def entry_slides(ctx: Ctx, pick: Pick, diags: list[Diagnostic]) -> list[Slide]:
         pictures = [_picture_item(ctx, entry, r, b, i, len(entry.images))
                     for i, (r, b) in enumerate(zip(group, placed.boxes), 1 + len(slides) * per)]
         kind = "image" if len(group) <= 1 else "multi-image"
-        title = markup.plain(entry.caption) or source_label(entry.source) or entry.id
+        label = source_label(entry.source)
+        # never a file name: outlines and screen readers read the title
+        title = markup.plain(entry.caption) or (f"Screenshot from {label}" if label
+                                                else "Screenshot")
         slides.append(Slide(kind, tuple(pictures + placed.texts),
                             notes=entry_notes(entry, placed.overflow),
-                            line=pick.line, title=title[:80]))
+                            line=pick.line, title=title[:80], caption=entry.caption,
+                            source=entry.source, remarks=entry.notes))
     return slides

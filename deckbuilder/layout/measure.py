@@ -16,7 +16,7 @@ from typing import Sequence
 
 from PIL import ImageFont
 
-from deckbuilder.markup import Run, merge_runs
+from deckbuilder.markup import Run, merge_runs, normal_text
 from deckbuilder.theme import Theme
 
 REF_SIZE = 200                # fonts are loaded once at this size; widths scale linearly
@@ -49,7 +49,8 @@ class Fonts:
         if run.code:
             return len(text) * self.code_advance * size
         face = self.faces[int(run.bold) + 2 * int(run.italic)]
-        return _font(face).getlength(text) * size / REF_SIZE
+        # normal_text again: a shaper failure must never reach the user as a traceback
+        return _font(face).getlength(normal_text(text)) * size / REF_SIZE
 
     def pitch(self, size: float) -> float:
         """Return the line pitch at `size`."""

@@ -65,7 +65,7 @@ def _height(placed: list[tuple[list[Item], float]], gap: float) -> float:
 
 def text_slide(ctx: Ctx, pick: Pick, diags: list[Diagnostic]) -> list[Slide]:
     """Return a text slide: headings, paragraphs and lists, at the largest size that fits."""
-    t, c = ctx.theme.get("text_slide"), ctx.content
+    t, c = ctx.theme.get("text_slide"), ctx.frame("text").content
     blocks = markup.blocks(pick.text)
     gap_em = ctx.theme.get("text.paragraph_gap")
     lo, hi = int(t["body"]["min_size"]), int(t["body"]["max_size"])

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -23,7 +22,7 @@ from markupsafe import Markup
 
 from deckbuilder import __version__, markup, outputs
 from deckbuilder.errors import BuildError, error
-from deckbuilder.fsutil import atomic_write_text, replace_dir, staging_dir
+from deckbuilder.fsutil import Batch
 from deckbuilder.model import Deck, Item, TextStyle
 from deckbuilder.theme import VENDOR, Theme
 
@@ -294,27 +293,26 @@ def target(out_dir: Path, name: str, single_file: bool = False) -> Path:
 
 
 def write(deck: Deck, out_dir: Path, name: str, theme: Theme, single_file: bool = False,
-          cdn: bool = False) -> Path:
-    """Write the reveal.js deck; return OUTDIR/<name>/index.html or OUTDIR/<name>.html."""
+          cdn: bool = False, batch: Batch | None = None) -> Path:
+    """Write the reveal.js deck; return OUTDIR/<name>/index.html or OUTDIR/<name>.html.
+
+    With `batch`, the deck is rendered and added to it, and written only when the batch
+    is committed (together with a build's other formats, all or none).
+    """
     bundle = _Bundle(inline=single_file)
     html, css = render(deck, theme, bundle, cdn)
     html = outputs.mark_text(html)
-    if single_file:
-        return atomic_write_text(target(out_dir, name, single_file), html)
-    files = {"index.html": html.encode("utf-8"), "assets/deck.css": css.encode("utf-8"),
-             outputs.DECK_MARKER: MARKER_TEXT, **bundle.files, **_licenses(cdn)}
     dest = target(out_dir, name, single_file)
-    staged = staging_dir(dest)
-    try:
-        for rel, data in sorted(files.items()):
-            (staged / rel).parent.mkdir(parents=True, exist_ok=True)
-            (staged / rel).write_bytes(data)
-        staged.chmod(0o755)  # mkdtemp makes it private; a deck folder is meant to be shared
-        replace_dir(staged, dest)
-    except BaseException:
-        shutil.rmtree(staged, ignore_errors=True)
-        raise
-    return dest / "index.html"
+    into = Batch() if batch is None else batch
+    if single_file:
+        into.file(dest, html.encode("utf-8"))
+    else:
+        into.folder(dest, {"index.html": html.encode("utf-8"),
+                           "assets/deck.css": css.encode("utf-8"),
+                           outputs.DECK_MARKER: MARKER_TEXT, **bundle.files, **_licenses(cdn)})
+    if batch is None:
+        into.commit()
+    return dest if single_file else dest / "index.html"
 
 
 def _licenses(cdn: bool) -> dict[str, bytes]:

@@ -29,6 +29,7 @@ from deckbuilder.render import pptx_master
 from deckbuilder.render import pptx_placeholders as placeholders
 from deckbuilder.render.pptx_placeholders import PH, PH_OF
 from deckbuilder.render.pptx_text import clean, emu, fill_text, rgb
+from deckbuilder.template import open_template
 
 SLIDE_EMU = {(1280, 720): (12192000, 6858000), (960, 720): (9144000, 6858000)}
 EPOCH = datetime(1980, 1, 1)   # core properties of an undated deck
@@ -82,11 +83,11 @@ def _draw(slide, item: Item) -> None:
         _text(slide, item)
 
 
-def _add_slide(prs, layouts, planned: Slide, font: str) -> None:
+def _add_slide(prs, layouts, planned: Slide, deck: Deck) -> None:
     slide = prs.slides.add_slide(layouts.get(planned.kind, layouts[""]))
     # The slide's name keeps the planned kind, for outlines and for tests that re-open it.
     slide._element.cSld.set("name", clean(f"{planned.kind}: {planned.title}"[:120]))
-    if planned.background:
+    if planned.background and deck.template is None:  # a template's layouts decide
         slide.background.fill.solid()
         slide.background.fill.fore_color.rgb = rgb(planned.background)
     cloned = list(slide.placeholders)
@@ -97,14 +98,22 @@ def _add_slide(prs, layouts, planned: Slide, font: str) -> None:
     for item in planned.items:
         role = roles.get(id(item))
         if role == "body":
-            if item is body[0]:
-                used.add(placeholders.body(slide, holders[PH.OBJECT], body))
+            holder = holders.get(PH.OBJECT) or holders.get(PH.BODY)
+            if holder is None:          # a template's layout without a body: text boxes
+                _draw(slide, item)
+            elif item is body[0]:
+                used.add(placeholders.body(slide, holder, body))
         elif role is not None and PH_OF[role] in holders:
             used.add(placeholders.fill(slide, holders[PH_OF[role]], item))
+        elif deck.template is not None and item.role in placeholders.FOOTER_OF:
+            if not placeholders.footer(slide, item):
+                _draw(slide, item)
         else:
             _draw(slide, item)
     placeholders.hidden_title(slide, holders, used, planned)
-    _theme_fonts(slide, font)
+    _theme_fonts(slide, deck.font)
+    if deck.template is not None:
+        _scheme_colours(slide, deck)
     for ph in cloned:
         if ph._element not in used:
             ph._element.getparent().remove(ph._element)
@@ -125,16 +134,32 @@ def _theme_fonts(slide, font: str) -> None:
                 latin.set("typeface", "+mj-lt" if title else "+mn-lt")
 
 
+def _scheme_colours(slide, deck: Deck) -> None:
+    """On a speaker's template, draw text in its text colour and rules in its accent:
+    the theme's colours were chosen for the theme's backgrounds, not the template's."""
+    for fill in slide._element.iter(qn("a:solidFill")):
+        colour = fill.find(qn("a:srgbClr"))
+        if colour is None:
+            continue
+        in_text = fill.getparent().tag in (qn("a:rPr"), qn("a:defRPr"), qn("a:endParaRPr"))
+        slot = "tx1" if in_text else "accent1" if colour.get("val") == \
+            deck.accent.lstrip("#").upper() else None
+        if slot is not None:
+            fill.replace(colour, fill.makeelement(qn("a:schemeClr"), val=slot))
+
+
 # ---------------------------------------------------------------- package
 
 
 def _properties(prs, deck: Deck) -> None:
     props = prs.core_properties
     when = datetime(deck.date.year, deck.date.month, deck.date.day) if deck.date else EPOCH
-    props.title = clean(deck.title)
-    props.subject = clean(deck.subtitle)
-    props.author = clean(deck.author)
-    props.keywords = clean(deck.event)
+    # Core properties are limited to 255 characters (python-pptx enforces it); the
+    # slides keep the whole text.
+    props.title = _cut(deck.title)
+    props.subject = _cut(deck.subtitle)
+    props.author = _cut(deck.author)
+    props.keywords = _cut(deck.event)
     props.last_modified_by = "deckbuilder"
     props.comments = ""
     props.revision = 1
@@ -145,6 +170,11 @@ def _properties(prs, deck: Deck) -> None:
             rels.pop(rid)
 
 
+def _cut(text: str, limit: int = 255) -> str:
+    text = clean(text)
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
 def normalise_zip(data: bytes) -> bytes:
     """Return the zip with fixed timestamps and attributes, member order kept."""
     with zipfile.ZipFile(io.BytesIO(data)) as z:
@@ -153,13 +183,17 @@ def normalise_zip(data: bytes) -> bytes:
 
 
 def to_bytes(deck: Deck) -> bytes:
-    """Return the deck as .pptx bytes."""
-    prs = Presentation()
-    width, height = SLIDE_EMU[(deck.width, deck.height)]
-    prs.slide_width, prs.slide_height = Emu(width), Emu(height)
-    layouts = pptx_master.prepare(prs, deck)
+    """Return the deck as .pptx bytes (on the speaker's template when the deck has one)."""
+    if deck.template is None:
+        prs = Presentation()
+        width, height = SLIDE_EMU[(deck.width, deck.height)]
+        prs.slide_width, prs.slide_height = Emu(width), Emu(height)
+        layouts = pptx_master.prepare(prs, deck)
+    else:
+        prs = open_template(deck.template.path)
+        layouts = pptx_master.template_layouts(prs, deck.template)
     for planned in deck.slides:
-        _add_slide(prs, layouts, planned, deck.font)
+        _add_slide(prs, layouts, planned, deck)
     pptx_master.sections(prs, deck.slides)
     _properties(prs, deck)
     buf = io.BytesIO()

@@ -17,7 +17,7 @@ from pptx.dml.color import RGBColor
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.oxml.ns import qn
 
-from deckbuilder.model import Deck, Slide
+from deckbuilder.model import Deck, Slide, Template
 
 # deckbuilder's slide kinds → the layout each is placed on.
 LAYOUT_OF = {"title": "Title Slide", "section": "Section Header",
@@ -52,6 +52,17 @@ def prepare(prs, deck: Deck) -> dict[str, object]:
             run.attrib.pop("cap", None)   # Section Header's all-caps title: the theme decides
         layouts[name] = layout
     return {kind: layouts[name] for kind, name in LAYOUT_OF.items()} | {"": layouts["Blank"]}
+
+
+def template_layouts(prs, template: Template) -> dict[str, object]:
+    """Remove the template's own slides; return its layout for each slide kind."""
+    ids = prs.slides._sldIdLst
+    for sld in list(ids):
+        prs.part.drop_rel(sld.rId)
+        ids.remove(sld)
+    by_name = {lay.name: lay for m in prs.slide_masters for lay in m.slide_layouts}
+    layouts = {kind: by_name[name] for kind, name in template.layouts.items()}
+    return layouts | {"": min(by_name.values(), key=lambda lay: len(lay.placeholders))}
 
 
 def _rgb(colour: str) -> RGBColor:

@@ -4,6 +4,7 @@ placeholders, so outlines, the slide sorter, "Reuse slides" and screen readers f
 
 from __future__ import annotations
 
+import copy
 from typing import Sequence
 
 from lxml import etree
@@ -16,6 +17,7 @@ from deckbuilder.render.pptx_text import clean, emu, fill_text, frame_setup, par
 PH = PP_PLACEHOLDER
 PH_OF = {"title": PH.TITLE, "center-title": PH.CENTER_TITLE, "subtitle": PH.SUBTITLE}
 BODY_ROLES = ("heading", "paragraph", "bullet", "marker")
+FOOTER_OF = {"footer": PH.FOOTER, "slide-number": PH.SLIDE_NUMBER}
 _AFTER_BULLET = ("a:tabLst", "a:defRPr", "a:extLst")   # what follows a bullet in a:pPr
 
 
@@ -116,3 +118,22 @@ def to_front(slide, shape) -> None:
     tree = slide.shapes._spTree
     tree.remove(shape._element)
     tree.append(shape._element)
+
+
+def footer(slide, item: Item) -> bool:
+    """Draw a footer item in the layout's own footer or slide-number placeholder, in the
+    template's style (its colour, its band); return False when the layout has none."""
+    wanted = FOOTER_OF[item.role]
+    source = next((ph for ph in slide.slide_layout.placeholders
+                   if ph.placeholder_format.type == wanted), None)
+    if source is None:
+        return False
+    element = copy.deepcopy(source._element)
+    slide.shapes._spTree.append(element)
+    ph = next(p for p in slide.placeholders if p._element is element)
+    ph.text_frame.clear()   # the layout's own sample text or ‹#› field
+    fill_text(ph.text_frame, item)
+    for props in element.iter(qn("a:rPr")):          # the template's colour, not ours
+        for colour in props.findall(qn("a:solidFill")):
+            props.remove(colour)
+    return True

@@ -18,7 +18,7 @@ from typing import Iterable, Mapping, Sequence
 
 from deckbuilder import spec
 from deckbuilder import theme as themes
-from deckbuilder.vault import is_image_name
+from deckbuilder.vault import is_image_name, root_of
 
 # (mtime in ns, size, inode): an editor's atomic save gives a new inode even when the
 # size and the coarse timestamp happen to repeat. None: the file is not there.
@@ -51,16 +51,12 @@ def watched(spec_path: Path, images: Sequence[Path] = ()) -> Watched:
     if talk is not None:
         if talk.vault.is_file():
             files.append(talk.vault)
-            vault = _note_root(talk.vault)   # images resolve anywhere in the note's vault
+            vault = root_of(talk.vault)   # images resolve anywhere in the note's vault
         elif talk.vault.is_dir():
             vault = talk.vault
     # Every theme on the search path: a talk's `themes/` folder and the built-in ones,
     # so fixing a theme's `extends:` chain or a misspelt theme name is noticed too.
     return Watched(tuple(dict.fromkeys(files)), vault, tuple(themes.search_path(spec_path.parent)))
-
-
-def _note_root(note: Path) -> Path:
-    return next((p for p in note.parents if (p / ".obsidian").is_dir()), note.parent)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -106,6 +107,20 @@ def _vault(c: Collector, node: Node, key: str) -> Path | None:
     return vault if folder or (note and vault.suffix.lower() == ".md") else None
 
 
+def _template(c: Collector, node: Node, key: str) -> Path | None:
+    value = (y.text(c, node, key) or "").strip()
+    if not value:
+        return None
+    path = Path(os.path.normpath(os.path.abspath(c.folder / Path(value).expanduser())))
+    if path.suffix.lower() not in (".pptx", ".potx"):
+        c.err(node, f"'{key}' must be a PowerPoint file (.pptx or .potx), not '{value}'")
+        return None
+    if not path.is_file():
+        c.err(node, f"PowerPoint template '{value}' does not exist (looked for {path})")
+        return None
+    return path
+
+
 def _theme(c: Collector, node: Node, key: str) -> str | None:
     name = (y.text(c, node, key) or "").strip()
     if not name:
@@ -115,6 +130,18 @@ def _theme(c: Collector, node: Node, key: str) -> str | None:
         c.err(node, f"unknown theme '{name}'{did_you_mean(name, known)}; available: "
                     f"{', '.join(known) or 'none'}")
     return name
+
+
+def _url(c: Collector, node: Node, key: str) -> str | None:
+    value = _text(c, node, key)
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in value:
+        c.err(node, f"'{key}' must be an http(s) URL, e.g. https://example.org/slides, "
+                    f"not '{value}'")
+        return None
+    return value
 
 
 def _aspect(c: Collector, node: Node, key: str) -> str | None:
@@ -261,8 +288,14 @@ TOP: tuple[Key, ...] = (
         "`themes/<name>/` next to this file.", default="default"),
     Key("aspect", _aspect, '`"16:9"` or `"4:3"`', "The slide shape.", default="16:9",
         aliases=("aspect_ratio",)),
+    Key("pptx_template", _template, "path", "A `.pptx` or `.potx` whose slide master, "
+        "layouts, fonts, colours and logo the PPTX is built on (relative to this file); "
+        "see [the speaker's own template](#the-speakers-own-template)."),
     Key("slides", lambda c, n, k: tuple(_slides(c, n)), "list of slide items",
         "The slides in order (below)."),
+    Key("slides_url", _url, "URL", "Where the slides will be posted: the closing slide "
+        "shows it as a QR code with the URL under it (the theme's `qr.slides` can add the "
+        "title and credits slides).", default=""),
 )
 
 SELECT: tuple[Key, ...] = (

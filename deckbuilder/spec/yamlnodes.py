@@ -14,10 +14,12 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Iterable
 
+import regex as regex_module
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from deckbuilder.errors import Diagnostic, error, warning
+from deckbuilder.markup import normal_text
 
 NULL = "tag:yaml.org,2002:null"
 _DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
@@ -150,7 +152,7 @@ def fields(c: Collector, node: MappingNode, known: tuple[str, ...],
 def text(c: Collector, node: Node, key: str) -> str | None:
     """Return a scalar exactly as typed ("" for an empty value); None after an error."""
     if isinstance(node, ScalarNode):
-        return "" if node.tag == NULL else node.value
+        return "" if node.tag == NULL else normal_text(node.value)
     c.err(node, f"'{key}' must be text, not {kind_name(node)}")
     return None
 
@@ -207,9 +209,9 @@ def regex(c: Collector, node: Node, key: str) -> str | None:
     pattern = text(c, node, key)
     if pattern is None:
         return None
-    try:
-        re.compile(pattern)
-    except (re.error, OverflowError, RecursionError) as e:
+    try:   # the `regex` module runs it (picks.py), so it judges the syntax too
+        regex_module.compile(pattern, regex_module.V0)
+    except (regex_module.error, OverflowError, RecursionError) as e:
         c.err(node, f"invalid regular expression {pattern!r} in '{key}': {e}")
         return None
     return pattern

@@ -102,15 +102,52 @@ def _parse_value(value: Any) -> date | datetime | None:
         return value
     if not isinstance(value, str):
         return None
-    text = value.strip()
-    parsers: tuple[Callable[[str], date | datetime], ...] = (date.fromisoformat,
-                                                              datetime.fromisoformat)
-    for parse in parsers:
+    try:
+        return parse_iso(value)
+    except ValueError:
+        return None
+
+
+# The form people type: one-digit month, day and hour too, and `t` or a space before the time.
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+# The other ISO 8601 shapes, checked by fromisoformat: basic or extended date, week date,
+# fractions, zones. (fromisoformat alone takes any character between date and time,
+# "2024-02-2930004" is 29 February, 00:04, which is no date anyone wrote.)
+_ISO_OTHER = re.compile(r"\d{4}(?:-?\d{2}-?\d{2}|-?W\d{2}(?:-?\d)?)"
+                        r"(?:[Tt ]\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d{1,9})?)?)?"
+                        r"(?:[Zz]|[+-]\d{2}(?::?\d{2}(?::?\d{2}(?:\.\d{1,6})?)?)?)?)?",
+                        re.ASCII)
+_ISO_PARSERS: tuple[Callable[[str], date | datetime], ...] = (date.fromisoformat,
+                                                               datetime.fromisoformat)
+
+
+def parse_iso(text: str, zones: bool = True) -> date | datetime:
+    """Return the day (`date`) or date-time (`datetime`) an ISO 8601 text writes.
+
+    Read, blanks around ignored: `YYYY-MM-DD`, then optionally `T`, `t` or a space and
+    `HH:MM[:SS]` (month, day and hour may have one digit), and the other ISO 8601 forms
+    Python's `fromisoformat` reads (`20240102`, `2024-W01-2`, `2024-01-02T10:11:12.5`,
+    a `Z` or `+02:00` zone, ...), with `T`, `t` or a space before the time. With
+    `zones=False` a date-time with a time zone is refused: naive local time only.
+    Raises ValueError: "month must be in 1..12" and the like for an impossible date,
+    "expected YYYY-MM-DD ..." for text that is none.
+    """
+    stripped = text.strip()
+    m = _ISO.fullmatch(stripped)
+    if m:
+        y, mo, d, h, mi, s = m.groups()
+        if h is None:
+            return date(int(y), int(mo), int(d))
+        return datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0))
+    for parse in _ISO_PARSERS if _ISO_OTHER.fullmatch(stripped) else ():
         try:
-            return parse(text)
+            value = parse(stripped)
         except ValueError:
             continue
-    return None
+        if zones or not isinstance(value, datetime) or value.tzinfo is None:
+            return value
+        break
+    raise ValueError(f"expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], not {stripped!r}")
 
 
 def from_front_matter(meta: Mapping[Any, Any]) -> tuple[date | datetime | None, str | None]:

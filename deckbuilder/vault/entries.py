@@ -12,7 +12,6 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from deckbuilder.errors import Diagnostic, warning
@@ -215,16 +214,3 @@ def _note_level(s: Scan, spans: list[tuple[int, int]], note: _Note
         note.warn(1, f"front matter {bad!r} is not a date (YYYY-MM-DD[THH:MM:SS]); ignored")
     return tags, when
 
-
-def to_rows(entries: list[Entry]) -> list[tuple[Any, ...]]:
-    """Return entries as nested tuples (pickled far faster than dataclasses)."""
-    return [(e.id, e.note, e.line, e.date, e.tags,
-             tuple((i.target, i.path, i.width, i.height, i.alt) for i in e.images),
-             e.caption, e.caption_text, (e.source.text, e.source.url) if e.source else None,
-             e.notes) for e in entries]
-
-
-def from_rows(rows: list[tuple[Any, ...]]) -> list[Entry]:
-    """Return the entries `to_rows` made."""
-    return [Entry(r[0], r[1], r[2], r[3], r[4], tuple(ImageRef(*i) for i in r[5]), r[6], r[7],
-                  Source(*r[8]) if r[8] else None, r[9]) for r in rows]

@@ -1,25 +1,32 @@
-"""Read a vault (or one note of it) into entries: locate, index once, read notes in order."""
+"""Read a vault (or one note of it) into entries: locate, index once, read notes in order.
+
+`read` changes no process-wide state (the garbage collector, signal handlers, start
+methods) and may run in any thread, also while others run: big vaults are read with the
+help of worker processes started for the read alone (`pool`).
+"""
 
 from __future__ import annotations
 
-import gc
-import multiprocessing
 import os
 import re
-import threading
 import unicodedata
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Callable, Sequence
 
 from deckbuilder.errors import Diagnostic, VaultError, warning
 from deckbuilder.model import Entry, Vault
-from deckbuilder.vault.entries import from_rows, read_note, to_rows
+from deckbuilder.vault import pool
+from deckbuilder.vault.entries import read_note
 from deckbuilder.vault.index import Index, build
 
-# Below this many notes per process, starting a process costs more than it saves.
+# Below this many notes per process, starting a worker costs more than it saves.
 _PARALLEL_MIN = 500
+# Parts handed out to the readers: big first (less overhead), smaller towards the end so
+# that no reader is left waiting long for the last one.
+_PART_MAX, _PART_MIN = 400, 50
+
+Chunk = pool.Chunk
 
 
 def read(path: Path, notes: Sequence[str] = (), jobs: int | None = None
@@ -28,45 +35,30 @@ def read(path: Path, notes: Sequence[str] = (), jobs: int | None = None
 
     `notes` are vault-relative globs (`*` within a folder, `**` across folders, a folder
     name means everything under it) restricting which notes are read. Diagnostics name
-    files as `path` joined with the note's vault-relative path. `jobs` caps the worker
-    processes used for big vaults (None: one per CPU; 1: read in this process only).
+    files as `path` joined with the note's vault-relative path. `jobs` caps the processes
+    reading a big vault, this one included (None: one per CPU; 1: this process only).
     """
     path = Path(path)
     root, only = _locate(path)
-    with collector_paused():
-        return _read(path, root, only, notes, jobs)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector inside the block (restored afterwards).
-
-    Reading a vault (or writing its JSON) allocates hundreds of thousands of small acyclic
-    objects, which makes the collector run over and over for nothing: pausing it saves
-    a tenth of the reading time and half of the JSON time.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _read(path: Path, root: Path, only: str | None, notes: Sequence[str], jobs: int | None
-          ) -> tuple[Vault, list[Diagnostic]]:
-    """Return `read`'s result once the vault is located."""
     index, problems = build(root)
     selected = [only] if only is not None else _select(index.notes, notes, problems)
-    shown = (lambda _: str(path)) if only is not None else (lambda n: str(path / n))
-    chunks = _read_all(root, selected, index, shown, jobs)
+    chunks = _read_all(root, selected, index, _shown(path, only), jobs)
     ids = Ids()
     entries: list[Entry] = []
     for found, diags in chunks:
         entries.extend(e if ids.take(e.id) == e.id else replace(e, id=ids.last) for e in found)
         problems.extend(diags)
     return Vault(root, tuple(entries)), problems
+
+
+def root_of(note: Path) -> Path:
+    """Return the vault a note belongs to: the nearest folder above it with `.obsidian/`.
+
+    A note in no such folder is a vault of its own folder. Only the folders written in
+    `note` are looked at: resolve a relative path first.
+    """
+    note = Path(note)
+    return next((p for p in note.parents if (p / ".obsidian").is_dir()), note.parent)
 
 
 class Ids:
@@ -89,69 +81,46 @@ class Ids:
         return candidate
 
 
-Chunk = tuple[list[Entry], list[Diagnostic]]
+def _shown(path: Path, only: str | None) -> Callable[[str], str]:
+    """Return how diagnostics name a note: `path`, or `path` joined with the note."""
+    if only is not None:
+        return lambda _: str(path)
+    prefix = str(path / "_")[:-1]   # what `path / note` puts before the note ("" for ".")
+    if os.sep == "/":
+        return lambda n: prefix + n   # `str(path / n)` without a Path per note
+    return lambda n: prefix + n.replace("/", os.sep)
 
 
 def _read_all(root: Path, selected: list[str], index: Index,
               shown: Callable[[str], str], jobs: int | None) -> list[Chunk]:
     """Return the entries and warnings of the selected notes, chunk by chunk, in order."""
-    workers = _workers(len(selected), jobs)
-    size = -(-len(selected) // workers) if selected else 1
-    parts = [selected[k:k + size] for k in range(0, len(selected), size)] or [[]]
-    names = [[shown(n) for n in part] for part in parts]
-    # Forked children inherit the index instead of receiving a pickled copy; only their
-    # entries travel back, as plain tuples.
-    context = multiprocessing.get_context("fork") if len(parts) > 1 else None
-    children = [_start(context, root, part, index, part_names)
-                for part, part_names in zip(parts[1:], names[1:])] if context else []
-    chunks = [_read_chunk(root, parts[0], index, names[0])]
-    for (child, pipe), part, part_names in zip(children, parts[1:], names[1:]):
-        chunks.append(_collect(child, pipe) or _read_chunk(root, part, index, part_names))
-    return chunks
+    processes = _processes(len(selected), jobs)
+    if processes == 1:
+        return [read_chunk(root, selected, index, [shown(n) for n in selected])]
+    parts = [(p, [shown(n) for n in p]) for p in _split(selected, processes)]
+    return pool.read(root, index, parts, processes - 1,
+                     lambda notes, names: read_chunk(root, notes, index, names))
 
 
-def _start(context: Any, root: Path, part: list[str], index: Index, names: list[str]
-           ) -> tuple[Any, Any]:
-    """Start a child process reading `part`; return it and the end its result arrives at."""
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(send, root, part, index, names), daemon=True)
-    child.start()
-    send.close()
-    return child, receive
-
-
-def _child(send: Any, root: Path, part: list[str], index: Index, names: list[str]) -> None:
-    """Read `part` in a child process and send the rows back (nothing when it fails)."""
-    try:
-        send.send(_read_rows(root, part, index, names))
-    finally:
-        send.close()
-
-
-def _collect(child: Any, pipe: Any) -> Chunk | None:
-    """Return a child's entries, or None when it died (the caller then reads its part)."""
-    try:
-        rows, diags = pipe.recv()
-    except EOFError:
-        rows = None
-    finally:
-        pipe.close()
-        child.join()
-    return None if rows is None else (from_rows(rows), diags)
-
-
-def _workers(notes: int, jobs: int | None) -> int:
-    """Return how many processes to read with: 1 unless the vault is big and fork is safe."""
-    # Forking while other threads run (a live-preview watcher, say) can deadlock the child
-    # on a lock one of them held; such callers read in their own process.
-    if notes < 2 * _PARALLEL_MIN or threading.active_count() > 1 \
-            or "fork" not in multiprocessing.get_all_start_methods():
+def _processes(notes: int, jobs: int | None) -> int:
+    """Return how many processes to read with, this one included."""
+    if notes < 2 * _PARALLEL_MIN or not pool.command():
         return 1
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max(1, min(jobs or cpus or 1, cpus or 1, 8, notes // _PARALLEL_MIN))
 
 
-def _read_chunk(root: Path, notes: list[str], index: Index, shown: list[str]) -> Chunk:
+def _split(notes: list[str], processes: int) -> list[list[str]]:
+    """Return `notes` in consecutive parts, each a share of what is left (guided)."""
+    parts, k = [], 0
+    while k < len(notes):
+        size = max(_PART_MIN, min(_PART_MAX, (len(notes) - k) // (3 * processes)))
+        parts.append(notes[k:k + size])
+        k += size
+    return parts
+
+
+def read_chunk(root: Path, notes: list[str], index: Index, shown: list[str]) -> Chunk:
     """Return the entries and warnings of some notes, read in this process."""
     entries: list[Entry] = []
     problems: list[Diagnostic] = []
@@ -163,13 +132,6 @@ def _read_chunk(root: Path, notes: list[str], index: Index, shown: list[str]) ->
             entries.extend(found)
             problems.extend(diags)
     return entries, problems
-
-
-def _read_rows(root: Path, notes: list[str], index: Index, shown: list[str]
-               ) -> tuple[list[tuple[Any, ...]], list[Diagnostic]]:
-    """Return `_read_chunk` with entries as plain tuples: far cheaper to send between processes."""
-    entries, problems = _read_chunk(root, notes, index, shown)
-    return to_rows(entries), problems
 
 
 def _locate(path: Path) -> tuple[Path, str | None]:
@@ -185,7 +147,7 @@ def _locate(path: Path) -> tuple[Path, str | None]:
     if not path.is_file() or path.suffix.lower() != ".md":
         raise VaultError(f"{path}: not a vault folder or a Markdown (.md) note")
     note = path.resolve()
-    root = next((p for p in note.parents if (p / ".obsidian").is_dir()), note.parent)
+    root = root_of(note)
     return root, note.relative_to(root).as_posix()
 
 

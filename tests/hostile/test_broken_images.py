@@ -1,0 +1,130 @@
+"""`check` predicts `build`: an image `check` passes is one `build` can use.
+
+Broken files that only fail when their pixels are decoded (a JPEG cut in half, a PNG
+whose compressed data is damaged but whose checksums are right) used to pass `check`
+and then stop `build`. Now both decode the same way and say the same thing.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import struct
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from deckbuilder.build import build
+from deckbuilder.check import check, unreadable
+from deckbuilder.errors import DeckError
+
+pytestmark = pytest.mark.hostile
+
+
+def _noise(size: tuple[int, int] = (600, 400)) -> Image.Image:
+    rng = random.Random(7)
+    return Image.frombytes("RGB", size, rng.randbytes(size[0] * size[1] * 3))
+
+
+def _encoded(fmt: str, **options: object) -> bytes:
+    out = io.BytesIO()
+    _noise().save(out, fmt, **options)
+    return out.getvalue()
+
+
+def _png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    pos, chunks = 8, []
+    while pos < len(data):
+        (size,) = struct.unpack(">I", data[pos:pos + 4])
+        chunks.append((data[pos + 4:pos + 8], data[pos + 8:pos + 8 + size]))
+        pos += 12 + size
+    return chunks
+
+
+def _png(chunks: list[tuple[bytes, bytes]]) -> bytes:
+    """Return a PNG of these chunks with correct CRCs (so only decoding finds the damage)."""
+    out = b"\x89PNG\r\n\x1a\n"
+    for kind, body in chunks:
+        out += struct.pack(">I", len(body)) + kind + body
+        out += struct.pack(">I", zlib.crc32(kind + body))
+    return out
+
+
+def _png_with_idat(change) -> bytes:
+    return _png([(k, change(b) if k == b"IDAT" else b) for k, b in _png_chunks(_encoded("PNG"))])
+
+
+def _half(data: bytes) -> bytes:
+    return data[:len(data) // 2]
+
+
+# name -> (file name, bytes): each passed `check` and failed `build` before.
+BROKEN = {
+    "jpeg cut in half": ("cut.jpg", lambda: _half(_encoded("JPEG", quality=90))),
+    "gif cut in half": ("cut.gif", lambda: _half(_encoded("GIF"))),
+    "bmp cut in half": ("cut.bmp", lambda: _half(_encoded("BMP"))),
+    "png with damaged zlib data": ("zlib.png", lambda: _png_with_idat(
+        lambda b: b[:100] + bytes(200) + b[300:])),
+    "png whose image data stops early": ("short.png", lambda: _png_with_idat(
+        lambda b: b[:len(b) // 2])),
+    "png cut in half": ("cut.png", lambda: _half(_encoded("PNG"))),
+    "empty file": ("empty.png", lambda: b""),
+    "eps named png": ("eps.png", lambda: b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 9 9\n"),
+}
+
+
+def _talk(root: Path, name: str, data: bytes) -> Path:
+    notes = root / "notes"
+    notes.mkdir(parents=True)
+    (notes / name).write_bytes(data)
+    Image.new("RGB", (64, 48), "teal").save(notes / "fine.png")
+    (notes / "n.md").write_text(f"![[fine.png]]\nFine\n\n![[{name}]]\nBroken\n",
+                                encoding="utf-8")
+    spec = root / "talk.yaml"
+    spec.write_text(f"title: T\nvault: notes\nslides:\n  - image: fine.png\n  - image: {name}\n",
+                    encoding="utf-8")
+    return spec
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_check_fails_exactly_when_build_fails(tmp_path, case):
+    name, make = BROKEN[case]
+    spec = _talk(tmp_path, name, make())
+    with pytest.raises(DeckError) as checked:
+        check(spec)
+    with pytest.raises(DeckError) as built:
+        build(spec, ("pptx", "html"), tmp_path / "out", cache_dir=tmp_path / "cache")
+    note = tmp_path / "notes" / "n.md"
+    said = [str(d) for d in checked.value.diagnostics]
+    assert said == [str(d) for d in built.value.diagnostics]
+    assert len(said) == 1 and said[0].startswith(f"{note}:4: error: unreadable image {name}: ")
+    assert not (tmp_path / "out").exists()
+    # With --allow-missing both go on, and build draws the placeholder.
+    report = check(spec, allow_missing=True)
+    assert [d.severity for d in report.diagnostics] == ["warning"]
+    result = build(spec, ("pptx",), tmp_path / "out", allow_missing=True,
+                   cache_dir=tmp_path / "cache")
+    assert result.outputs == (tmp_path / "out" / "talk.pptx",)
+
+
+def test_the_reason_is_the_decoders_own(tmp_path):
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(BROKEN["jpeg cut in half"][1]())
+    assert unreadable(path).startswith("image file is truncated")
+    good = tmp_path / "good.jpg"
+    _noise().save(good, quality=80)
+    assert unreadable(good) is None
+
+
+def test_the_command_line_says_so_before_building(tmp_path):
+    spec = _talk(tmp_path, "cut.jpg", BROKEN["jpeg cut in half"][1]())
+    done = subprocess.run([sys.executable, "-m", "deckbuilder", "check", str(spec)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1
+    assert f"{tmp_path / 'notes' / 'n.md'}:4: error: unreadable image cut.jpg: image file " \
+           f"is truncated" in done.stderr
+    assert "Traceback" not in done.stderr
