@@ -9,6 +9,7 @@ HTML and unsafe link schemes out of all of them.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
@@ -31,6 +32,7 @@ def normal_text(text: str) -> str:
     """Return text with odd separators and control characters as plain spaces, so that
     measuring and every renderer see the same characters (line numbers are kept)."""
     return _SEPARATORS.sub(" ", text)
+_WORD = re.compile(r"[^\W_]{2,}")
 _SIZE_ONLY = re.compile(r"^\s*\d+(x\d+)?\s*$")
 _WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]*?)\]\]")
 
@@ -259,6 +261,14 @@ def blocks(md_text: str) -> list[Block]:
         elif t.type in ("fence", "code_block"):
             out.append(Block("paragraph", 0, (Run(t.content.rstrip("\n"), code=True),)))
     return out
+
+
+def lost_words(md_text: str, kept: list[Block]) -> int:
+    """Return how many words of block Markdown are in none of its parsed blocks (the
+    parser drops what is nested beyond its limit without a word)."""
+    shown = Counter(_WORD.findall(" ".join(r.text for b in kept for r in b.runs)))
+    written = Counter(_WORD.findall(plain(md_text)))
+    return sum((written - shown).values())
 
 
 def blocks_html(md_text: str) -> Markup:

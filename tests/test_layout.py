@@ -293,7 +293,7 @@ def test_plan_writes_nothing(tmp_path, th):
     assert sorted(tmp_path.rglob("*")) == before
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sizes=st.lists(st.tuples(st.integers(20, 5000), st.integers(20, 5000)), min_size=1,
                       max_size=4),
        words=st.integers(0, 120), aspect=st.sampled_from(["16:9", "4:3"]))

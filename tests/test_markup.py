@@ -63,7 +63,7 @@ def test_line_breaks_render_once_in_html() -> None:
     assert [r.text for r in markup.runs("a\\\nb")] == ["a", "\n", "b"]
 
 
-@settings(max_examples=300)
+@settings(max_examples=500)
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
 def test_plain_fast_path_agrees_with_the_parser(text: str) -> None:
     slow = "".join(r.text for r in markup.runs(text)).strip()
@@ -77,7 +77,7 @@ def test_merge_runs_joins_same_styled_neighbours_but_never_line_breaks() -> None
         R("a b"), R("cd", bold=True), R("\n"), R("\n"), R("e"), R("f", link="https://x.org")]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(st.text(alphabet="ab *=_`\n\\[]()", max_size=40))
 def test_measured_tokens_join_back_into_the_parsed_runs(text: str) -> None:
     # The layout cuts runs into words to wrap them; joining them again is the same merge.

@@ -357,7 +357,7 @@ def test_five_mistakes_reported_at_once_with_their_lines(tmp_path):
 # ---------------------------------------------------------------- never crashes
 
 
-@settings(max_examples=300, deadline=None,
+@settings(max_examples=500, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(alphabet=st.sampled_from(list("abc:-[]{}#&*!|>'\"%@`,? \n\t0123456789.")),
                max_size=200))
@@ -365,7 +365,7 @@ def test_random_yaml_text_raises_only_deck_error(tmp_path, text):
     _load_or_deck_error(tmp_path, text)
 
 
-@settings(max_examples=200, deadline=None,
+@settings(max_examples=500, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(max_size=120))
 def test_random_unicode_raises_only_deck_error(tmp_path, text):
@@ -381,7 +381,7 @@ VALUES = st.recursive(SCALARS, lambda kids: st.lists(kids, max_size=4)
                       | st.dictionaries(st.sampled_from(KEYS), kids, max_size=4), max_leaves=20)
 
 
-@settings(max_examples=300, deadline=None,
+@settings(max_examples=500, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.dictionaries(st.sampled_from(KEYS), VALUES, max_size=8))
 def test_random_spec_shaped_yaml_raises_only_deck_error(tmp_path, data):

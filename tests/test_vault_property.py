@@ -61,7 +61,7 @@ def test_read_note_never_raises(text: str) -> None:
     _check(entries, text)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(with_front_matter.map(lambda t: t.encode("utf-8", "surrogatepass")),
                  st.binary(max_size=200)))
 def test_read_vault_never_raises(data: bytes) -> None:

@@ -7,6 +7,7 @@ from typing import Sequence
 from urllib.parse import urlsplit
 
 from deckbuilder import markup
+from deckbuilder.layout import measure
 from deckbuilder.errors import Diagnostic, warning
 from deckbuilder.model import Box, Entry, Item, Pick, Slide, Source
 from deckbuilder.layout.context import Ctx, fitted_text, md_text, text_block
@@ -44,7 +45,8 @@ def groups(entries: Sequence[Entry]) -> dict[str, dict[str, tuple[str, str | Non
             for site, found in source_groups([e.source for e in entries]).items()}
 
 
-def _blocks(ctx: Ctx, entries: Sequence[Entry], width: float) -> list[tuple[str, str, dict, float, bool]]:
+def _blocks(ctx: Ctx, entries: Sequence[Entry], width: float, diags: list[Diagnostic],
+            line: int | None) -> list[tuple[str, str, dict, float, bool]]:
     """Return (role, Markdown, style spec, height, starts a group) for every line."""
     cr = ctx.theme.get("credits")
     out = []
@@ -57,9 +59,18 @@ def _blocks(ctx: Ctx, entries: Sequence[Entry], width: float) -> list[tuple[str,
                 out.append(("credit", text, cr["item"], False))
             if url:
                 out.append(("credit-url", f"[{md_text(url)}](<{url}>)", cr["url"], False))
-    room = ctx.frame("credits").content.h
-    return [(role, md, spec, fitted_text(ctx, md, spec, width, room)[1], first)
-            for role, md, spec, first in out]
+    # below the slide's title: what a column holds
+    room = (ctx.frame("credits").content.h - ctx.fonts.pitch(cr["title_style"]["size"])
+            - ctx.theme.get("canvas.gap"))
+    placed = []
+    for role, md, spec, first in out:
+        fit, h = fitted_text(ctx, md, spec, width, room)
+        if fit.overflow:  # a source longer than the whole slide: cut, and said so
+            md = measure.to_markdown(fit.runs)
+            diags.append(warning(f"credits: a source is too long for the slide and is cut: "
+                                 f"{measure.plain(fit.runs)[:60]}", *ctx.where(line)))
+        placed.append((role, md, spec, h, first))
+    return placed
 
 
 def credits_slides(ctx: Ctx, pick: Pick, entries: Sequence[Entry], diags: list[Diagnostic],
@@ -71,7 +82,7 @@ def credits_slides(ctx: Ctx, pick: Pick, entries: Sequence[Entry], diags: list[D
     c = Box(c.x, c.y, c.w - reserve, c.h)
     cols = int(cr["columns"])
     width = (c.w - gap * (cols - 1)) / cols
-    blocks = _blocks(ctx, entries, width)
+    blocks = _blocks(ctx, entries, width, diags, pick.line)
     if not blocks:
         diags.append(warning("credits: no picked entry has a source", *ctx.where(pick.line)))
         return []

@@ -106,12 +106,19 @@ def _footer(ctx: Ctx, slide: Slide, number: int) -> Slide:
     number_box = _in(frame.number, h) or Box(c.right - c.w * 0.2, y, c.w * 0.2, h)
     extra: list[Item] = []
     if f["event"] and ctx.talk.event:
-        extra.append(text_block(ctx, _md(ctx.talk.event), event_box, "footer",
-                                ctx.style(f, align="left")))
+        extra.append(text_block(ctx, footer_text(ctx, ctx.talk.event, event_box.w, f["size"]),
+                                event_box, "footer", ctx.style(f, align="left")))
     if f["slide_number"]:
         extra.append(text_block(ctx, str(number), number_box, "slide-number",
                                 ctx.style(f, align="right")))
     return replace(slide, items=slide.items + tuple(extra))
+
+
+def footer_text(ctx: Ctx, text: str, width: float, size: float) -> str:
+    """Return the footer's text as Markdown, cut with "…" to the one line it has."""
+    fit = measure.fit([markup.Run(text)], width, ctx.fonts.pitch(size), int(size), int(size),
+                      ctx.fonts)
+    return measure.to_markdown(fit.runs)
 
 
 def _in(box: Box | None, h: float) -> Box | None:
@@ -146,6 +153,9 @@ def plan(talk: Talk, picks: Sequence[Pick], theme: Theme, images: Mapping[str, N
         else:
             slides += planners[pick.kind](ctx, pick, diags)
     slides = [_footer(ctx, s, n) for n, s in enumerate(slides, 1)]
+    if any(i.role == "footer" and measure.ELLIPSIS in i.text for s in slides for i in s.items):
+        diags.append(warning("'event' is too long for the footer; it is shortened there "
+                             "(the title slide shows it whole)", str(talk.path)))
     diags += qr.problems(ctx, picks)
     deck = Deck(talk.title, width, height, tuple(slides), subtitle=talk.subtitle,
                 author=talk.author, event=talk.event, date=talk.date, theme=theme.name,

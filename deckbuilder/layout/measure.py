@@ -21,6 +21,7 @@ from deckbuilder.theme import Theme
 
 REF_SIZE = 200                # fonts are loaded once at this size; widths scale linearly
 ELLIPSIS = "…"
+ZWSP = "\u200b"               # zero-width space: where an overlong word may break
 _TOKENS = re.compile(r"\s+|\S+")
 # A break opportunity the renderers all take (UAX #14 HY): after a hyphen between letters.
 _AFTER_HYPHEN = re.compile(r"(?<=[^\W\d_]-)(?=[^\W\d_])")
@@ -82,10 +83,14 @@ def tokens(runs: Sequence[Run]) -> list[Token]:
             if m.group().isspace():
                 out.append(Token(m.group(), run, "space"))
                 continue
-            for n, part in enumerate(_AFTER_HYPHEN.split(m.group())):
-                if n:   # PowerPoint, LibreOffice and browsers may break after a hyphen
-                    out.append(Token("", run, "space"))
-                out.append(Token(part, run, "word"))
+            for n, piece in enumerate(m.group().split(ZWSP)):
+                if n:   # a zero-width space: a break opportunity that stays in the text
+                    out.append(Token(ZWSP, run, "space"))
+                for k, part in enumerate(_AFTER_HYPHEN.split(piece)):
+                    if k:   # PowerPoint, LibreOffice and browsers may break after a hyphen
+                        out.append(Token("", run, "space"))
+                    if part:
+                        out.append(Token(part, run, "word"))
     return out
 
 
@@ -174,6 +179,31 @@ def rendered_lines(runs: Sequence[Run], size: float, width: float, fonts: Fonts)
             for a, b in zip(starts, starts[1:])] if toks else []
 
 
+def breakable(runs: Sequence[Run], size: float, width: float, fonts: Fonts) -> list[Run]:
+    """Return runs whose words wider than the box at `size` carry zero-width spaces where
+    they may break, so they wrap instead of running out of the box (a pasted URL or
+    hash, a 5,000-character "word"). Renderers break there too."""
+    limit = width * fonts.safety
+    out = []
+    for run in runs:
+        parts = []
+        for m in _TOKENS.finditer(run.text):
+            word = m.group()
+            if word.isspace() or fonts.width(word, run, size) <= limit:
+                parts.append(word)
+                continue
+            piece = ""
+            for ch in word:
+                if piece and fonts.width(piece + ch, run, size) > limit:
+                    parts.append(piece + ZWSP)
+                    piece = ""
+                piece += ch
+            parts.append(piece)
+        out.append(Run("".join(parts), run.bold, run.italic, run.code, run.mark, run.link)
+                   if parts else run)
+    return out
+
+
 def fit(runs: Sequence[Run], width: float, height: float, min_size: int, max_size: int,
         fonts: Fonts) -> Fit:
     """Return the largest whole-px size in [min, max] at which `runs` fit the box.
@@ -181,6 +211,8 @@ def fit(runs: Sequence[Run], width: float, height: float, min_size: int, max_siz
     At the minimum size, lines beyond the box are cut (ending in an ellipsis) and
     returned as `overflow`.
     """
+    runs = breakable(runs, max_size, width, fonts)
+
     def fits(size: int) -> bool:
         return lines_at(runs, size, width, fonts) * fonts.pitch(size) <= height
 

@@ -67,6 +67,10 @@ def text_slide(ctx: Ctx, pick: Pick, diags: list[Diagnostic]) -> list[Slide]:
     """Return a text slide: headings, paragraphs and lists, at the largest size that fits."""
     t, c = ctx.theme.get("text_slide"), ctx.frame("text").content
     blocks = markup.blocks(pick.text)
+    if markup.lost_words(pick.text, blocks):
+        diags.append(warning("part of this text slide is not shown: the Markdown parser "
+                             "drops lists nested more deeply than it allows; flatten the list",
+                             *ctx.where(pick.line)))
     gap_em = ctx.theme.get("text.paragraph_gap")
     lo, hi = int(t["body"]["min_size"]), int(t["body"]["max_size"])
     while lo < hi:
