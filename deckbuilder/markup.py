@@ -28,6 +28,12 @@ SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 _SEPARATORS = re.compile("[\u2028\u2029\u0085\x0b\x0c\x1c-\x1f]")
 
 
+def shown(name: str) -> str:
+    """Return a file name as it can be shown and written anywhere: bytes that were not
+    UTF-8 (kept by the file system as lone surrogates) as escapes, as `entries --json`."""
+    return name.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def normal_text(text: str) -> str:
     """Return text with odd separators and control characters as plain spaces, so that
     measuring and every renderer see the same characters (line numbers are kept)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from deckbuilder.check import CheckReport
+from deckbuilder.markup import shown
 from deckbuilder.model import Entry
 
 
@@ -47,9 +48,10 @@ def summary(report: CheckReport) -> str:
               for title, n in report.sections()]
     unsourced = report.unsourced()
     lines.append(f"Entries without a source: {len(unsourced) or 'none'}")
-    lines += [f"  {e.note}:{e.line}  {e.id}" for e in unsourced]
+    lines += [f"  {shown(e.note)}:{e.line}  {shown(e.id)}" for e in unsourced]
     lines.append(f"Missing or unreadable images: {len(report.image_problems) or 'none'}")
-    lines += [f"  {p.entry.note}:{p.entry.line}  {p.image.target}  ({p.problem}; picked on "
+    lines += [f"  {shown(p.entry.note)}:{p.entry.line}  {shown(p.image.target)}  "
+              f"({p.problem}; picked on "
               f"line {p.pick_line})" for p in report.image_problems]
     if report.hidden_warnings:
         n = report.hidden_warnings

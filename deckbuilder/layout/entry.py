@@ -172,7 +172,7 @@ def entry_notes(entry: Entry, overflow: str = "") -> str:
         parts.append(entry.notes.strip())
     if overflow:
         parts.append(f"Caption, continued: …{overflow}")
-    parts.append(f"{entry.note}:{entry.line}")
+    parts.append(f"{markup.shown(entry.note)}:{entry.line}")
     return "\n\n".join(parts)
 
 

@@ -8,6 +8,7 @@ The YAML is composed into nodes and walked by hand (see `yamlnodes`) to keep lin
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from deckbuilder.model import (ASPECTS, ORDERS, Criteria, ImagePick, Select, Sli
                                Source, Talk)
 from deckbuilder.spec import schema
 from deckbuilder.spec.schema import Key
+from deckbuilder.vault import glob_regex
 from deckbuilder.spec.yamlnodes import Collector, day_end, day_start, did_you_mean
 
 BARE_KINDS = ("title", "credits", "closing")
@@ -94,7 +96,9 @@ def _vault(c: Collector, node: Node, key: str) -> Path | None:
     if not value or not value.strip():
         return None
     # abspath, not resolve(): no file-system access until the path is known to be sane.
-    vault = Path(os.path.normpath(os.path.abspath(c.folder / Path(value.strip()).expanduser())))
+    vault = _path(c, node, value.strip())
+    if vault is None:
+        return None
     try:
         folder, note = vault.is_dir(), vault.is_file()
     except OSError as e:
@@ -107,11 +111,34 @@ def _vault(c: Collector, node: Node, key: str) -> Path | None:
     return vault if folder or (note and vault.suffix.lower() == ".md") else None
 
 
+def _path(c: Collector, node: Node, value: str) -> Path | None:
+    """Return a path written in the spec, absolute (relative to the spec, `~` expanded)."""
+    try:
+        return Path(os.path.normpath(os.path.abspath(c.folder / Path(value).expanduser())))
+    except RuntimeError as e:   # ~nosuchuser: pathlib cannot find that home folder
+        c.err(node, f"'{value}': {e}")
+        return None
+
+
+def _globs(c: Collector, node: Node, key: str) -> tuple[str, ...]:
+    """Return note globs that compile (a bad character range is the user's to fix)."""
+    globs = y.strings(c, node, key)
+    for g in globs:
+        try:
+            glob_regex(g)
+        except re.error as e:
+            c.err(node, f"bad glob {g!r} in '{key}': {e}")
+            return ()
+    return globs
+
+
 def _template(c: Collector, node: Node, key: str) -> Path | None:
     value = (y.text(c, node, key) or "").strip()
     if not value:
         return None
-    path = Path(os.path.normpath(os.path.abspath(c.folder / Path(value).expanduser())))
+    path = _path(c, node, value)
+    if path is None:
+        return None
     if path.suffix.lower() not in (".pptx", ".potx"):
         c.err(node, f"'{key}' must be a PowerPoint file (.pptx or .potx), not '{value}'")
         return None
@@ -281,7 +308,7 @@ TOP: tuple[Key, ...] = (
         "title slide.", default=""),
     Key("date", _day, "date", "The talk's day, `YYYY-MM-DD`; shown on the title slide; "
         "the PPTX's dates."),
-    Key("notes", y.strings, "list of globs", "Vault-relative globs limiting which notes "
+    Key("notes", _globs, "list of globs", "Vault-relative globs limiting which notes "
         "are read: `*` within a folder, `**` across folders; a folder name means "
         "everything under it.", default=()),
     Key("theme", _theme, "theme name", "A built-in theme (`default`, `dark`) or a folder "
@@ -310,7 +337,7 @@ SELECT: tuple[Key, ...] = (
     Key("match", y.regex, "regex", "A Python regular expression searched in caption, notes "
         "and source text, case-insensitively, with `^`/`$` at each line: "
         "`\"judge\\|benchmark\"`."),
-    Key("notes", y.strings, "list of globs", "Vault-relative globs of the notes the entries "
+    Key("notes", _globs, "list of globs", "Vault-relative globs of the notes the entries "
         "must come from.", default=()),
     Key("order", _order, "`note`, `date` or `reverse-date`", "`date` is oldest first. "
         "Undated entries go last.", default="note", aliases=("sort",)),

@@ -22,6 +22,7 @@ from deckbuilder.errors import Diagnostic, error, warning
 from deckbuilder.markup import normal_text
 
 NULL = "tag:yaml.org,2002:null"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 Fields = dict[str, tuple[Node, Node]]
 
@@ -152,6 +153,11 @@ def fields(c: Collector, node: MappingNode, known: tuple[str, ...],
 def text(c: Collector, node: Node, key: str) -> str | None:
     """Return a scalar exactly as typed ("" for an empty value); None after an error."""
     if isinstance(node, ScalarNode):
+        if _SURROGATE.search(node.value):   # "\ud800" in a quoted string: not a character
+            c.err(node, f"'{key}' holds a lone surrogate "
+                        f"({node.value.encode('utf-8', 'backslashreplace').decode()!r}), "
+                        "which is not a character; remove it")
+            return None
         return "" if node.tag == NULL else normal_text(node.value)
     c.err(node, f"'{key}' must be text, not {kind_name(node)}")
     return None
