@@ -25,7 +25,7 @@ from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from deckbuilder.errors import BuildError
 
@@ -183,6 +183,8 @@ class Handler(SimpleHTTPRequestHandler):
             self.end_headers()
         elif self.root is None:  # never fall back to serving the current folder
             self.send_error(HTTPStatus.NOT_FOUND, "no deck yet")
+        elif "\0" in unquote(path):  # os.stat would raise: no file has such a name
+            self.send_error(HTTPStatus.NOT_FOUND)
         else:
             super().do_GET()
 

@@ -343,3 +343,12 @@ def test_which_hosts_a_bind_accepts():
     # Bound to every interface the deck is open to the network anyway: any host will do.
     for bound in ("0.0.0.0", "::", ""):
         assert accepts(bound, 8000, "evil.example:8000") and accepts(bound, 8000, "x")
+
+
+@pytest.mark.parametrize("path", ["/%00", "/assets/deck.css%00.js", "/a%00/../index.html"])
+def test_serve_answers_a_nul_in_the_path_with_404_not_a_traceback(previewing, path, capfd):
+    port = int(previewing.url.rsplit(":", 1)[1].strip("/"))
+    code, _ = request(port, path, f"127.0.0.1:{port}")
+    assert code == 404
+    assert "Traceback" not in capfd.readouterr().err
+    assert request(port, "/", f"127.0.0.1:{port}")[0] == 200   # still serving
