@@ -1,7 +1,8 @@
 """The command line: a thin click shell over the Python API.
 
 Each command parses its options, calls one API function and prints the result.
-Errors are `DeckError`s (click exceptions), so there is no try/except here.
+Errors are `DeckError`s (click exceptions), so there is no try/except here, but the
+one in `stops_cleanly`, which turns SIGTERM into a clean stop of `build` and `export`.
 """
 
 from __future__ import annotations
@@ -322,18 +323,32 @@ def entries_command(vault_path: Path, tags: tuple[str, ...], date_from: object,
     click.echo(f"{len(found)} of {total} entries", err=True)
 
 
-@main.command("themes")
+class _ThemesGroup(click.Group):
+    """`themes [SPEC]` lists; `themes new ...` is a subcommand (not read as SPEC)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] in self.commands:
+            click.Command.parse_args(self, ctx, [])
+            ctx._protected_args, ctx.args = args[:1], args[1:]
+            return ctx.args
+        return super().parse_args(ctx, args)
+
+
+@main.group("themes", cls=_ThemesGroup, invoke_without_command=True)
 @click.argument("where", metavar="[SPEC]", required=False,
                 type=click.Path(exists=True, path_type=Path))
 @click.option("--show", "show", metavar="NAME",
               help="Print the merged settings of theme NAME (its extends: chain applied).")
-def themes_command(where: Path | None, show: str | None) -> None:
+@click.pass_context
+def themes_command(ctx: click.Context, where: Path | None, show: str | None) -> None:
     """List the themes a talk can use: built-in ones and those in the talk's themes/ folder.
 
     SPEC is a talk spec (or its folder); its `themes/` folder is searched first, so a
     theme there overrides a built-in one of the same name. A theme that does not load
-    is listed with its errors.
+    is listed with its errors. `deckbuilder themes new NAME` starts a theme of your own.
     """
+    if ctx.invoked_subcommand is not None:
+        return
     import yaml
 
     from deckbuilder import theme
@@ -348,6 +363,22 @@ def themes_command(where: Path | None, show: str | None) -> None:
         click.echo(f"{t.name:<14} {t.description}{chain}\n{'':<14} {t.folder}")
         for problem in t.problems:
             click.echo(f"{'':<14} {problem}")
+
+
+@themes_command.command("new")
+@click.argument("name")
+@click.argument("spec", metavar="[SPEC]", required=False,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--from", "parent", default="default", show_default=True, metavar="THEME",
+              help="The theme the new one extends (built-in, or in the talk's themes/).")
+def themes_new_command(name: str, spec: Path | None, parent: str) -> None:
+    """Write themes/NAME/ beside SPEC (or in the current folder): a theme.yaml that
+    `extends:` THEME and lists every setting, commented out, with its current value,
+    and a templates/ folder for template overrides. Never overwrites."""
+    from deckbuilder import theme_kit
+
+    written = theme_kit.new(name, parent, spec)
+    click.echo(f"wrote {written}; use it with `theme: {name}` in the spec")
 
 
 def _plain(value: object) -> object:

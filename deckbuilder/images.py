@@ -1,9 +1,11 @@
 """Image normalisation shared by every renderer, cached by content.
 
-Every picked image is decoded once, turned upright (EXIF), converted to RGB/RGBA,
-downscaled to the theme's ppi for the largest box a slide can give it, and saved as
-PNG (graphics, alpha) or JPEG (photos) without metadata. The bytes are deterministic,
-so decks are reproducible and python-pptx stores an image used twice only once.
+Every picked image is decoded once (as `check` decodes it), turned upright (EXIF),
+converted to RGB/RGBA (CMYK and grey through their own ICC profile), downscaled to the
+theme's ppi for the largest box a slide can give it, and saved as PNG (graphics,
+alpha) or JPEG (photos) with nothing but the pixels and an RGB profile: no EXIF, XMP,
+comments or text chunks. The bytes are deterministic, so decks are reproducible and
+python-pptx stores an image used twice only once.
 """
 
 from __future__ import annotations
