@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from deckbuilder.errors import Diagnostic, VaultError, warning
+from deckbuilder.markup import normal_text
 from deckbuilder.model import Entry, Vault
 from deckbuilder.vault import pool
 from deckbuilder.vault.entries import read_note
@@ -165,7 +166,9 @@ def _text(file: Path, shown: str, problems: list[Diagnostic]) -> str | None:
         problems.append(warning("text is not valid UTF-8; undecodable bytes replaced by"
                                 " \ufffd", shown, line))
         text = data.decode("utf-8", errors="replace")
-    return text[1:] if text.startswith("\ufeff") else text
+    # Separators from PDFs (U+2029, NEL, U+001C-1F) become spaces before anything reads
+    # or measures the text; lines stay where they are.
+    return normal_text(text[1:] if text.startswith("\ufeff") else text)
 
 
 def _select(all_notes: Sequence[str], globs: Sequence[str],

@@ -73,3 +73,17 @@ def test_separators_in_spec_text_build_in_both_formats(tmp_path, char):
     prs = Presentation(str(result.outputs[0]))
     assert prs.slides[1].shapes.title.text_frame.text == "one two"
     assert char not in (tmp_path / "build" / "t" / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("char", ["\u2029", "\x85", "\x1c", "\x1e"])
+def test_separators_in_a_note_build_in_both_formats(tmp_path, char):
+    vault = tmp_path / "notes"
+    draw(vault / "a.png", (320, 180))
+    (vault / "N.md").write_text(f"![[a.png]]\nA cap{char}tion\nFrom: Some{char}one\n",
+                                encoding="utf-8")
+    spec = tmp_path / "t.yaml"
+    spec.write_text("title: T\nvault: notes\nslides:\n  - select: {}\n  - credits\n",
+                    encoding="utf-8")
+    result = build(spec, ("pptx", "html"), cache_dir=tmp_path / "cache")
+    prs = Presentation(str(result.outputs[0]))
+    assert prs.slides[0].shapes.title.text_frame.text == "A cap tion"
