@@ -32,10 +32,25 @@ CARLITO_FILES = [f"files/carlito-{subset}-{weight}-{style}.woff2"
                  for weight in ("400", "700")
                  for style in ("normal", "italic")] + ["LICENSE"]
 
+
+def latin_faces(family: str) -> list[str]:
+    """Return the latin 400/700 normal/italic woff2 files of a fontsource package, + LICENSE.
+
+    The gallery themes' fonts ship their latin subset only, to keep the wheel small.
+    """
+    return [f"files/{family}-latin-{weight}-{style}.woff2"
+            for weight in ("400", "700") for style in ("normal", "italic")] + ["LICENSE"]
+
+
+# The gallery themes' fonts: fontsource package names (also their files' prefix).
+THEME_FONTS = ("atkinson-hyperlegible", "gelasio", "cousine", "arimo")
+
 # npm package -> (files in node_modules/<package>, folder under deckbuilder/_vendor).
 VENDORED: dict[str, tuple[list[str], str]] = {
     "reveal.js": (REVEAL_FILES, "revealjs"),
     "@fontsource/carlito": (CARLITO_FILES, "fonts/carlito"),
+    **{f"@fontsource/{family}": (latin_faces(family), f"fonts/{family}")
+       for family in THEME_FONTS},
 }
 
 NPM_CI = ["ci", "--ignore-scripts", "--no-audit", "--no-fund"]

@@ -7,9 +7,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from lxml import etree
-
 from conftest import require_tool
+from lxml import etree
+from pptx import Presentation
+from pptx.util import Emu
 
 # A fontconfig that knows every font but Carlito and Calibri: what a laptop without
 # the deck's font sees (tech brief: rendering with a substituted font).
@@ -74,3 +75,42 @@ def words(pdf: Path) -> list[Word]:
             found.append(Word(n, w.text or "", *(float(w.get(k)) for k in
                                                   ("xMin", "yMin", "xMax", "yMax"))))
     return found
+
+
+PT = 12700   # EMU per point
+
+
+def boxes(pptx_path: Path):
+    """Return per slide: the text shapes' and pictures' boxes in points (visible ones)."""
+    prs = Presentation(str(pptx_path))
+    slides = []
+    for slide in prs.slides:
+        texts, pictures = [], []
+        for shape in slide.shapes:
+            if shape._element.xpath("./*[1]/p:cNvPr/@hidden") == ["1"]:
+                continue
+            box = (Emu(shape.left) / PT, Emu(shape.top) / PT,
+                   Emu(shape.left + shape.width) / PT, Emu(shape.top + shape.height) / PT)
+            (texts if shape.has_text_frame and shape.text_frame.text.strip()
+             else pictures if shape.shape_type == 13 else []).append((box, shape))
+        slides.append((texts, pictures))
+    return slides
+
+
+def inside(point, box, slack=1.0) -> bool:
+    """Return whether a point lies in a box (points), give or take `slack`."""
+    x, y = point
+    return box[0] - slack <= x <= box[2] + slack and box[1] - slack <= y <= box[3] + slack
+
+
+def words_outside_their_boxes(pptx_path: Path, pdf: Path) -> list[tuple[int, str]]:
+    """Return (slide number, word) for every word of the rendered PDF that is outside
+    every text box of its slide, or on a picture."""
+    slides = boxes(pptx_path)
+    outside = []
+    for w in words(pdf):
+        texts, pictures = slides[w.page]
+        if not any(inside(w.middle, box) for box, _ in texts) or \
+                any(inside(w.middle, box, slack=-1.0) for box, _ in pictures):
+            outside.append((w.page + 1, w.text))
+    return outside

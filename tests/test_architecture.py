@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "deckbuilder"
 STAGES: tuple[tuple[str, ...], ...] = (
     ("__init__", "errors", "model", "fsutil", "outputs", "markup"),
     ("vault",),
-    ("theme",),
+    ("theme", "theme_kit"),
     ("template",),
     ("spec",),
     ("picks",),

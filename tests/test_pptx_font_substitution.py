@@ -7,16 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pptx import Presentation
-from pptx.util import Emu
-
 from _decks import draw
-from _office import pdf_fonts, to_pdf, words
+from _office import inside, pdf_fonts, to_pdf, words, words_outside_their_boxes
+
 from deckbuilder.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "talks" / "demo.yaml"
-PT = 12700   # EMU per point
 pytestmark = pytest.mark.tools
 
 LONG = ("Deduplicating near-identical documents before the quality filter saves compute "
@@ -49,42 +46,13 @@ def decks(tmp_path_factory):
     return out, made
 
 
-def _boxes(pptx_path: Path):
-    """Return per slide: the text shapes' and pictures' boxes in points (visible ones)."""
-    prs = Presentation(str(pptx_path))
-    slides = []
-    for slide in prs.slides:
-        texts, pictures = [], []
-        for shape in slide.shapes:
-            if shape._element.xpath("./*[1]/p:cNvPr/@hidden") == ["1"]:
-                continue
-            box = (Emu(shape.left) / PT, Emu(shape.top) / PT,
-                   Emu(shape.left + shape.width) / PT, Emu(shape.top + shape.height) / PT)
-            (texts if shape.has_text_frame and shape.text_frame.text.strip()
-             else pictures if shape.shape_type == 13 else []).append((box, shape))
-        slides.append((texts, pictures))
-    return slides
-
-
-def _inside(point, box, slack=1.0) -> bool:
-    x, y = point
-    return box[0] - slack <= x <= box[2] + slack and box[1] - slack <= y <= box[3] + slack
-
-
 @pytest.mark.parametrize("which", [0, 1], ids=["demo", "long-captions"])
 def test_no_word_leaves_its_box_when_the_font_is_substituted(decks, which):
     out, made = decks
     deck, path = made[which]
     pdf = to_pdf(path, out / f"hidden-{which}", hide_font=True)
     assert "Carlito" not in pdf_fonts(pdf)
-    slides = _boxes(path)
-    outside = []
-    for w in words(pdf):
-        texts, pictures = slides[w.page]
-        if not any(_inside(w.middle, box) for box, _ in texts) or \
-                any(_inside(w.middle, box, slack=-1.0) for box, _ in pictures):
-            outside.append((w.page + 1, w.text))
-    assert outside == []
+    assert words_outside_their_boxes(path, pdf) == []
 
 
 @pytest.mark.parametrize("which", [0, 1], ids=["demo", "long-captions"])
@@ -100,7 +68,7 @@ def test_with_the_font_every_caption_has_the_planned_lines(decks, which):
             pitch = cap.style.size * cap.style.line_height
             expected = round(cap.box.h / pitch)
             box = tuple(v * 0.75 for v in (cap.box.x, cap.box.y, cap.box.right, cap.box.bottom))
-            tops = sorted({round(w.y0) for w in found if w.page == n and _inside(w.middle, box)})
+            tops = sorted({round(w.y0) for w in found if w.page == n and inside(w.middle, box)})
             lines = [t for i, t in enumerate(tops) if i == 0 or t - tops[i - 1] > pitch * 0.375]
             assert len(lines) == expected, (n + 1, cap.text[:50])
             checked += 1

@@ -225,22 +225,41 @@ def font_subsets(deck: Deck) -> list[str]:
 
 def _font_faces(deck: Deck, bundle: _Bundle, theme: Theme,
                 css_dir: str) -> list[dict[str, Any]]:
-    """Return the @font-face rules' data: the bundled Carlito, each face, needed subsets."""
-    folder = VENDOR / "fonts" / "carlito" / "files"
+    """Return the @font-face rules' data: the theme's body font files, each face, and for
+    fontsource files (`<font>-latin-<weight>-<style>.woff2`) each subset the text needs
+    that is installed beside them."""
     faces = []
+    for bold, italic in ((False, False), (False, True), (True, False), (True, True)):
+        for subset, unicode_range, path in _subset_files(deck, theme.font_file(bold, italic)):
+            if not path.is_file():
+                raise BuildError(f"the font file {path} is missing: run scripts/setup")
+            url = bundle.add(path, f"assets/fonts/{path.name}")
+            faces.append({"family": theme.get("fonts.body.web_family"),
+                          "weight": 700 if bold else 400, "style": "italic" if italic
+                          else "normal", "range": unicode_range, "subset": subset,
+                          "url": url.removeprefix(css_dir)})
+    order = list(FONT_RANGES)
+    return sorted(faces, key=lambda f: order.index(f["subset"]) if f["subset"] in order else 0)
+
+
+def _subset_files(deck: Deck, path: Path) -> list[tuple[str, str, Path]]:
+    """Return (subset, unicode-range, file) for one face: the latin file and the needed
+    subsets present beside it, or the file itself for a font that is not split."""
+    if "-latin-" not in path.name:
+        return [("all", "U+0000-10FFFF", path)]
+    out = []
     for subset in font_subsets(deck):
-        unicode_range = FONT_RANGES[subset]
-        for weight in (400, 700):
-            for style in ("normal", "italic"):
-                name = f"carlito-{subset}-{weight}-{style}.woff2"
-                if not (folder / name).is_file():
-                    raise BuildError(f"the Carlito font is not installed ({folder / name} "
-                                     "is missing): run scripts/setup")
-                url = bundle.add(folder / name, f"assets/fonts/{name}")
-                faces.append({"family": theme.get("fonts.body.web_family"), "weight": weight,
-                              "style": style, "range": unicode_range,
-                              "url": url.removeprefix(css_dir)})
-    return faces
+        candidate = path.with_name(path.name.replace("-latin-", f"-{subset}-", 1))
+        if subset == "latin" or candidate.is_file():
+            out.append((subset, FONT_RANGES[subset], candidate))
+    return out
+
+
+def _font_license(theme: Theme) -> Path:
+    """Return the licence file of the theme's body font (fontsource: beside files/)."""
+    regular = theme.font_file()
+    return regular.parent.parent / "LICENSE" if regular.parent.name == "files" \
+        else regular.parent / "LICENSE"
 
 
 def _reveal_config(deck: Deck) -> dict[str, Any]:
@@ -309,16 +328,15 @@ def write(deck: Deck, out_dir: Path, name: str, theme: Theme, single_file: bool 
     else:
         into.folder(dest, {"index.html": html.encode("utf-8"),
                            "assets/deck.css": css.encode("utf-8"),
-                           outputs.DECK_MARKER: MARKER_TEXT, **bundle.files, **_licenses(cdn)})
+                           outputs.DECK_MARKER: MARKER_TEXT, **bundle.files, **_licenses(cdn, theme)})
     if batch is None:
         into.commit()
     return dest if single_file else dest / "index.html"
 
 
-def _licenses(cdn: bool) -> dict[str, bytes]:
-    """Return the licence files that travel with the copied reveal.js and Carlito."""
-    pairs: Iterable[tuple[Path, str]] = [
-        (VENDOR / "fonts" / "carlito" / "LICENSE", "assets/fonts/LICENSE")]
+def _licenses(cdn: bool, theme: Theme) -> dict[str, bytes]:
+    """Return the licence files that travel with the copied reveal.js and the body font."""
+    pairs: Iterable[tuple[Path, str]] = [(_font_license(theme), "assets/fonts/LICENSE")]
     if not cdn:
         pairs = [*pairs, (VENDOR / "revealjs" / "LICENSE", "assets/reveal/LICENSE")]
     return {rel: _read(src) for src, rel in pairs if src.is_file()}
