@@ -19,6 +19,10 @@ SpecKind = Literal["title", "section", "select", "image", "text", "credits", "cl
 PickKind = Literal["title", "section", "entry", "text", "credits", "closing"]
 SlideKind = Literal["title", "section", "image", "multi-image", "text", "credits", "closing"]
 ItemKind = Literal["image", "text", "rect"]
+# What a planned item is for: renderers map roles to placeholders, CSS classes, styles.
+Role = Literal["", "picture", "caption", "source", "title", "subtitle", "meta", "rule",
+               "heading", "paragraph", "bullet", "marker", "credit-group", "credit",
+               "credit-url", "footer", "slide-number", "qr", "qr-url"]
 Order = Literal["note", "date", "reverse-date"]
 Placement = Literal["bottom", "right", "auto"]
 Aspect = Literal["16:9", "4:3"]
@@ -277,7 +281,7 @@ class Item:
 
     kind: ItemKind
     box: Box
-    role: str = ""             # picture, caption, title, subtitle, footer, slide-number, body, ...
+    role: Role = ""
     text: str = ""             # Markdown (inline for captions/titles, block for body text)
     style: TextStyle | None = None
     image: Path | None = None  # the normalised image file, for kind == "image"

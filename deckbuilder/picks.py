@@ -188,7 +188,7 @@ def of(talk: Talk, vault: Vault) -> tuple[list[Pick], list[Diagnostic]]:
     first: dict[str, int] = {}  # entry id -> the spec line that first showed it
     for s in talk.slides:
         if s.kind not in ("select", "image"):
-            out.append(Pick(s.kind, s.line, text=_text_of(talk, s)))
+            out.append(Pick(s.kind, s.line, text=_text_of(talk, s)))  # type: ignore[arg-type]
             continue
         entries = _image_pick(names, s, file, diags) if s.kind == "image" else \
             _select_pick(vault, s, file, diags)

@@ -9,7 +9,7 @@ from typing import Mapping
 from deckbuilder import markup
 from deckbuilder.layout import measure
 from deckbuilder.model import Normalised
-from deckbuilder.model import Box, Frame, Item, Talk, Template, TextStyle
+from deckbuilder.model import Box, Frame, Item, Role, Talk, Template, TextStyle
 from deckbuilder.layout.measure import Fonts
 from deckbuilder.theme import Theme
 
@@ -67,7 +67,7 @@ def format_date(d: date | datetime | None, theme: Theme) -> str:
                                                 year=d.year)
 
 
-def text_block(ctx: Ctx, md: str, box: Box, role: str, style: TextStyle) -> Item:
+def text_block(ctx: Ctx, md: str, box: Box, role: Role, style: TextStyle) -> Item:
     """Return a text item (inline Markdown) at `box`, to be wrapped by the renderer.
 
     No line breaks are inserted: a deck is edited, and its consumer may lack the font,

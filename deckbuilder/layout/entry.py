@@ -12,7 +12,7 @@ from deckbuilder.layout import measure
 from deckbuilder.layout.arrange import Picture, arrange, bounds, moved
 from deckbuilder.errors import Diagnostic, warning
 from deckbuilder.layout.context import Ctx, fitted_text, format_date, md_text as _md, text_block
-from deckbuilder.model import Box, Entry, ImageRef, Item, Pick, Slide, Source
+from deckbuilder.model import Box, Entry, ImageRef, Item, Pick, Slide, SlideKind, Source
 
 def source_label(source: Source | None) -> str:
     """Return how a source is shown: its text, else its URL's host."""
@@ -188,7 +188,7 @@ def entry_slides(ctx: Ctx, pick: Pick, diags: list[Diagnostic]) -> list[Slide]:
         diags += placed.diags
         pictures = [_picture_item(ctx, entry, r, b, i, len(entry.images))
                     for i, (r, b) in enumerate(zip(group, placed.boxes), 1 + len(slides) * per)]
-        kind = "image" if len(group) <= 1 else "multi-image"
+        kind: SlideKind = "image" if len(group) <= 1 else "multi-image"
         label = source_label(entry.source)
         # never a file name: outlines and screen readers read the title
         title = markup.plain(entry.caption) or (f"Screenshot from {label}" if label
