@@ -20,10 +20,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from deckbuilder.errors import Diagnostic, error, warning
 from deckbuilder.markup import normal_text
+from deckbuilder.vault import parse_iso
 
 NULL = "tag:yaml.org,2002:null"
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 Fields = dict[str, tuple[Node, Node]]
 
 
@@ -63,14 +63,12 @@ def did_you_mean(word: str, known: Iterable[str]) -> str:
 
 
 def parse_date(text: str) -> date | datetime:
-    """Return the day (YYYY-MM-DD) or local date-time (YYYY-MM-DD HH:MM[:SS]) written."""
-    m = _DATE.fullmatch(text.strip())
-    if not m:
-        raise ValueError(f"expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], not {text.strip()!r}")
-    y, mo, d, h, mi, s = m.groups()
-    if h is None:
-        return date(int(y), int(mo), int(d))
-    return datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0))
+    """Return the day (YYYY-MM-DD) or local date-time (YYYY-MM-DD HH:MM[:SS]) written.
+
+    The vault's ISO parser, so a spec's dates and a note's front-matter dates are read
+    alike; a spec's date-times are local time, so a time zone is refused.
+    """
+    return parse_iso(text, zones=False)
 
 
 def day_start(d: date) -> datetime:
