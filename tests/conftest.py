@@ -53,25 +53,51 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
 
 
+_AUDITED: set[Path] = set()
+
+
+def ooxml_findings(decks) -> list[str]:
+    """Return openxml-audit's findings for the decks deckbuilder wrote among `decks`."""
+    from openxml_audit import validate_pptx
+
+    findings = []
+    for deck in decks:
+        deck = Path(deck)
+        if deck in _AUDITED or deck.is_symlink() or not is_ours(deck):  # not a stand-in
+            continue
+        _AUDITED.add(deck)
+        result = validate_pptx(str(deck))
+        findings += [f"{deck}: {e}" for e in result.errors] if not result.is_valid else []
+    return findings
+
+
 @pytest.fixture(autouse=True)
 def _every_pptx_passes_the_ooxml_validator(request: pytest.FixtureRequest):
     """After each test, audit every .pptx it wrote under its tmp_path with openxml-audit.
 
     An independent validator catches what PowerPoint would repair or refuse, which
-    python-pptx and LibreOffice both open without a word.
+    python-pptx and LibreOffice both open without a word. Decks made by module-scoped
+    fixtures are audited at the end of the session (`pytest_sessionfinish`).
     """
     yield
     folder = getattr(request.node, "funcargs", {}).get("tmp_path")
     if folder is None:   # pytest keeps the folder itself after the test; its path is here
         return
-    decks = sorted(Path(folder).rglob("*.pptx"))
-    if not decks:
-        return
-    from openxml_audit import validate_pptx
-
-    findings = []
-    for deck in decks:
-        if not deck.is_symlink() and is_ours(deck):   # not a test's stand-in file
-            result = validate_pptx(str(deck))
-            findings += [f"{deck.name}: {e}" for e in result.errors] if not result.is_valid else []
+    findings = ooxml_findings(sorted(Path(folder).rglob("*.pptx")))
     assert findings == [], "\n".join(findings[:20])
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Audit every deck the session wrote anywhere under pytest's temporary folder."""
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is None:
+        return
+    try:
+        base = factory.getbasetemp()
+    except (OSError, ValueError):
+        return
+    findings = ooxml_findings(sorted(base.rglob("*.pptx")))
+    if findings:
+        print("\nopenxml-audit findings in decks built by module fixtures:\n"
+              + "\n".join(findings[:20]))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -129,6 +129,8 @@ def footer(slide, item: Item) -> bool:
     if source is None:
         return False
     element = copy.deepcopy(source._element)
+    # a shape id of its own: the layout's id may already be taken on the slide
+    element.nvSpPr.cNvPr.set("id", str(slide.shapes._next_shape_id))
     slide.shapes._spTree.append(element)
     ph = next(p for p in slide.placeholders if p._element is element)
     ph.text_frame.clear()   # the layout's own sample text or ‹#› field

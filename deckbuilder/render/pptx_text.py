@@ -69,7 +69,12 @@ def _add_run(paragraph, r: markup.Run, style: TextStyle) -> None:
 
 
 def _slide_number(paragraph, text: str, style: TextStyle) -> None:
-    fld = etree.SubElement(paragraph._p, qn("a:fld"))
+    fld = etree.Element(qn("a:fld"))
+    end = paragraph._p.find(qn("a:endParaRPr"))   # the schema wants the field before it
+    if end is None:
+        paragraph._p.append(fld)
+    else:
+        end.addprevious(fld)
     fld.set("id", SLIDENUM_GUID)
     fld.set("type", "slidenum")
     rpr = etree.SubElement(fld, qn("a:rPr"))
