@@ -64,6 +64,7 @@ class _Listing:
     """One folder's listing as of its mtime: subfolders, files to stat, names to note."""
 
     mtime: int
+    inode: tuple[int, int]     # (device, inode): a folder reached twice is walked once
     folders: tuple[str, ...]
     stat: tuple[str, ...]
     images: Signature   # of the image names: one value per folder keeps polls cheap
@@ -83,14 +84,17 @@ class Poller:
         if what.vault is not None:
             roots.append((str(what.vault), False))
         for root, everything in roots:
-            stack = [root]
+            stack, walked = [root], set()
             while stack:
                 folder = stack.pop()
                 listing = self._listing(folder, everything)
+                if listing is not None and listing.inode in walked:
+                    continue   # a symlink loop, or a folder linked twice: once is enough
                 seen.add((folder, everything))
                 snap[folder] = listing.images if listing else None
                 if listing is None:
                     continue
+                walked.add(listing.inode)
                 stack.extend(listing.folders)
                 snap.update((p, signature(p)) for p in listing.stat)
         # After the walks: a picked image is stat'ed, not just noted as present.
@@ -103,19 +107,21 @@ class Poller:
     def _listing(self, folder: str, everything: bool) -> _Listing | None:
         """Return the folder's listing, from the cache while its mtime is unchanged."""
         try:
-            mtime = os.stat(folder).st_mtime_ns
+            info = os.stat(folder)
         except OSError:
             return None
+        mtime = info.st_mtime_ns
         cached = self._listings.get((folder, everything))
         if cached is not None and cached.mtime == mtime and time.time_ns() - mtime > RACY_NS:
             return cached
-        listing = _list(folder, mtime, everything)
+        listing = _list(folder, mtime, (info.st_dev, info.st_ino), everything)
         if listing is not None:
             self._listings[(folder, everything)] = listing
         return listing
 
 
-def _list(folder: str, mtime: int, everything: bool) -> _Listing | None:
+def _list(folder: str, mtime: int, inode: tuple[int, int], everything: bool
+          ) -> _Listing | None:
     """Return a fresh listing; dot-entries (.obsidian/, .git/, editor swap files) are skipped."""
     folders, stat, present = [], [], []
     try:
@@ -136,7 +142,7 @@ def _list(folder: str, mtime: int, everything: bool) -> _Listing | None:
     except OSError:
         return None
     names = tuple(sorted(present))
-    return _Listing(mtime, tuple(folders), tuple(stat), (0, len(names), hash(names)))
+    return _Listing(mtime, inode, tuple(folders), tuple(stat), (0, len(names), hash(names)))
 
 
 def signature(path: str) -> Signature:

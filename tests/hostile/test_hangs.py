@@ -1,0 +1,31 @@
+"""Input that used to hang deckbuilder: it finishes, promptly, with a sensible result."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from _decks import draw
+from deckbuilder.serve.watch import Poller, watched
+
+pytestmark = pytest.mark.hostile
+
+
+def test_the_watcher_walks_a_vault_with_two_directory_symlink_loops(tmp_path):
+    vault = tmp_path / "notes"
+    deep = vault / "a" / "b"
+    deep.mkdir(parents=True)
+    draw(vault / "x.png", (40, 30))
+    (vault / "N.md").write_text("![[x.png]]\ncaption\n", encoding="utf-8")
+    os.symlink(vault, deep / "loop-to-top")          # 2^depth paths without a guard
+    os.symlink(vault / "a", deep / "loop-to-a")
+    spec = tmp_path / "t.yaml"
+    spec.write_text("title: T\nvault: notes\nslides:\n  - select: {}\n", encoding="utf-8")
+    started = time.monotonic()
+    snap = Poller().snapshot(watched(spec, ()))
+    assert time.monotonic() - started < 30     # a hang would never end; this is no benchmark
+    assert str(vault / "N.md") in snap
+    assert len([k for k in snap if k.endswith("N.md")]) == 1
