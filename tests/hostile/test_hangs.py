@@ -29,3 +29,16 @@ def test_the_watcher_walks_a_vault_with_two_directory_symlink_loops(tmp_path):
     assert time.monotonic() - started < 30     # a hang would never end; this is no benchmark
     assert str(vault / "N.md") in snap
     assert len([k for k in snap if k.endswith("N.md")]) == 1
+
+
+@pytest.mark.parametrize("vault", ["/", "~"])
+def test_a_vault_that_is_the_whole_file_system_or_home_is_refused(tmp_path, vault):
+    from deckbuilder import spec as spec_mod
+    from deckbuilder.errors import DeckError
+
+    spec = tmp_path / "t.yaml"
+    spec.write_text(f"title: T\nvault: '{vault}'\nslides: [title]\n", encoding="utf-8")
+    with pytest.raises(DeckError) as e:
+        spec_mod.load(spec)
+    assert f"{spec}:2: error: vault '{vault}' is" in str(e.value)
+    assert "a whole file system or home folder" in str(e.value)
