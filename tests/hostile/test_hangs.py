@@ -42,3 +42,22 @@ def test_a_vault_that_is_the_whole_file_system_or_home_is_refused(tmp_path, vaul
         spec_mod.load(spec)
     assert f"{spec}:2: error: vault '{vault}' is" in str(e.value)
     assert "a whole file system or home folder" in str(e.value)
+
+
+def test_the_pptx_writer_does_not_walk_the_package_for_every_slide(tmp_path, monkeypatch):
+    # python-pptx looks for the next free part name by walking every part; per slide
+    # and per notes page that made writing quadratic in the slide count.
+    from dataclasses import replace
+
+    from pptx.opc.package import OpcPackage
+
+    from _decks import sample
+    from deckbuilder.render import pptx
+
+    deck, *_ = sample(tmp_path)
+    big = replace(deck, slides=tuple(deck.slides[i % len(deck.slides)] for i in range(60)))
+    walks = []
+    real = OpcPackage.iter_parts
+    monkeypatch.setattr(OpcPackage, "iter_parts", lambda self: walks.append(1) or real(self))
+    pptx.to_bytes(big)
+    assert len(walks) <= 10   # a few: per name pattern and at save; was one per notes page (33)
