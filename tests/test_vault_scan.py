@@ -133,3 +133,33 @@ def test_tags() -> None:
 def test_kinds_that_end_an_entry_text() -> None:
     s = scan("text\n\n# h\n---\n***\n> quote\n   \n%% c %%\n$$x$$\ntext $$ inline $$")
     assert s.kinds == [TEXT, BLANK, BREAK, BREAK, BREAK, TEXT, BLANK, BREAK, BREAK, TEXT]
+
+
+def test_a_code_span_after_other_text_hides_its_embeds_and_tags() -> None:
+    # The opening run was once counted from the line's start, so a span that did not
+    # start the line was never closed and its contents were read.
+    assert embeds("See `code ![[c.png]]` and more\n") == {}
+    assert tags("See `x` then `#notatag` and #real\n") == {1: ("real",)}
+    assert embeds("a ``b ` ![[no.png]]`` ![[yes.png]]\n") == {1: ["yes.png"]}
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_PLAIN = st.text(st.sampled_from("abc xyz.,-"), max_size=12)
+
+
+@settings(max_examples=500, deadline=None)
+@given(before=_PLAIN, ticks=st.integers(1, 3), inside=st.sampled_from(
+    ["![[in.png]]", "#intag", "![x](in.png)", "$m$ ![[in.png]] #t2"]), after=_PLAIN,
+    kind=st.sampled_from(["code", "math", "comment"]))
+def test_nothing_inside_code_math_or_comments_is_an_embed_or_a_tag(before, ticks, inside,
+                                                                    after, kind):
+    opener, closer = {"code": ("`" * ticks, "`" * ticks), "math": ("$", "$"),
+                      "comment": ("%%", "%%")}[kind]
+    if kind == "math":
+        inside = "x" + inside.replace("$", "") + "y"   # no space after/before the $
+    line = f"{before.replace('`', '')} {opener}{inside}{closer} {after}"
+    s = scan(line + "\n")
+    assert all("in.png" not in e.target for found in s.embeds.values() for e in found), line
+    assert all(t not in ("intag", "t2") for found in s.tags.values() for t in found), line

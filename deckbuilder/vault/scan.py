@@ -8,6 +8,7 @@ Front matter, fenced and indented code, inline code, `%%comments%%` and math are
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -21,6 +22,8 @@ TEXT, BLANK, HIDDEN, BREAK = "text", "blank", "hidden", "break"
 _NORMAL, _COMMENT, _MATH = 0, 1, 2
 
 _SPECIAL = re.compile(r"[\\`$%]")
+_BACKTICKS = re.compile(r"`+")
+_DOLLAR = re.compile(r"\$")
 # A line needs the full walk when it may open a block, be indented, or hold inline code,
 # math or a comment; every other line is plain text (most lines of a real note).
 _INTERESTING = re.compile(r"^[ \t>`~]|[\\`$%]")
@@ -98,6 +101,7 @@ class _Walker:
         self.kind = TEXT
         self.cuts: Sequence[tuple[int, int]] = _NO_CUTS   # comment spans of the current line
         self.comments: list[tuple[int, int]] = []
+        self.closers: tuple[str, list[int]] = ("", [])   # a line and its math closers
 
     def simple(self, line: str) -> str | None:
         """Return a line that has nothing to mask, after setting its kind (the fast path)."""
@@ -202,7 +206,9 @@ def _special(line: str, i: int, chars: list[str], walker: _Walker) -> int:
     if ch == "\\":
         return i + 2
     if ch == "`":
-        run = len(line) - len(line[i:].lstrip("`"))
+        # The run's length counts from the backtick itself (not from the line's start),
+        # without copying the rest of the line, which made many backticks quadratic.
+        run = _BACKTICKS.match(line, i).end() - i
         close = re.compile(rf"(?<!`)`{{{run}}}(?!`)").search(line, i + run)
         if not close:
             return i + run
@@ -221,18 +227,26 @@ def _special(line: str, i: int, chars: list[str], walker: _Walker) -> int:
         walker.state = _MATH
         _hide(chars, i, i + 2, None)
         return i + 2
-    end = _inline_math_end(line, i)
+    end = _inline_math_end(line, i, walker)
     if end < 0:
         return i + 1
     _hide(chars, i, end, None)
     return end
 
 
-def _inline_math_end(line: str, i: int) -> int:
+def _inline_math_end(line: str, i: int, walker: _Walker) -> int:
     # Pandoc's rule keeps "$5 and $10" plain: the opener has no space after it, the closer
-    # no space before it and no digit after it.
+    # no space before it and no digit after it. The closers of a line are found once and
+    # searched by bisection: looking for one from every opener was quadratic ("$a $a …").
     if i + 1 >= len(line) or line[i + 1] in " \t":
         return -1
+    if walker.closers[0] is not line:
+        walker.closers = (line, [m.start() for m in _DOLLAR.finditer(line)
+                                 if m.start() > 0 and line[m.start() - 1] not in " \t\\"
+                                 and not line[m.start() + 1:m.start() + 2].isdigit()])
+    closers = walker.closers[1]
+    k = bisect.bisect_right(closers, i)
+    return closers[k] + 1 if k < len(closers) else -1
     j = line.find("$", i + 1)
     while j > 0:
         after = line[j + 1] if j + 1 < len(line) else ""

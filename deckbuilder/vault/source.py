@@ -65,13 +65,17 @@ def first_url(line: str) -> str | None:
     if not m:
         return None
     url = m.group()
-    while True:
-        trimmed = url.rstrip(".,;:!?")
-        if trimmed.endswith(")") and trimmed.count("(") < trimmed.count(")"):
-            trimmed = trimmed[:-1]
-        if trimmed == url:
-            return url
-        url = trimmed
+    # One pass from the end, counting once: trimming a character at a time and counting
+    # the parentheses again each time was quadratic in a run of ")".
+    opens, closes, end = url.count("("), url.count(")"), len(url)
+    while end:
+        ch = url[end - 1]
+        if ch in ".,;:!?" or (ch == ")" and opens < closes):
+            closes -= ch == ")"
+            end -= 1
+        else:
+            break
+    return url[:end]
 
 
 def to_plain(md: str) -> str:

@@ -61,3 +61,18 @@ def test_the_pptx_writer_does_not_walk_the_package_for_every_slide(tmp_path, mon
     monkeypatch.setattr(OpcPackage, "iter_parts", lambda self: walks.append(1) or real(self))
     pptx.to_bytes(big)
     assert len(walks) <= 10   # a few: per name pattern and at save; was one per notes page (33)
+
+
+def test_long_lines_of_dollars_and_parentheses_are_read_in_linear_time(tmp_path):
+    from deckbuilder.vault import read
+
+    vault = tmp_path / "notes"
+    vault.mkdir()
+    (vault / "Math.md").write_text("$a " * 50_000 + "\n", encoding="utf-8")    # 150 KB
+    (vault / "Link.md").write_text("![[x.png]]\nCaption\nFrom: https://example.org/p"
+                                   + ")" * 50_000 + "\n", encoding="utf-8")
+    started = time.monotonic()
+    found, _ = read(vault)
+    assert time.monotonic() - started < 30   # minutes before; a hang would never end
+    (entry,) = found.entries
+    assert entry.source.url == "https://example.org/p"
