@@ -173,6 +173,9 @@ def decode(source: Path | IO[bytes], box: tuple[int, int] | None = None) -> Imag
     """
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
+        # A damaged EXIF block only loses the orientation: the picture is shown as stored,
+        # without Pillow's raw "Corrupt EXIF data" UserWarning on the user's terminal.
+        warnings.filterwarnings("ignore", "Corrupt EXIF", UserWarning)
         im = Image.open(source, formats=PILLOW_FORMATS)
         try:
             if im.width * im.height > MAX_PIXELS:

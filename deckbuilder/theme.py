@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 import yaml
+from PIL import ImageFont
 
 from deckbuilder.errors import Diagnostic, ThemeError, error, warning
 
@@ -269,8 +270,21 @@ def _check_colors(settings: dict, file: str) -> list[Diagnostic]:
 def _check_fonts(settings: dict, file: str) -> list[Diagnostic]:
     body = settings["fonts"]["body"]
     missing = [body[k] for k in sorted(_FILE_KEYS) if not Path(body[k]).is_file()]
-    return [error(f"font file {p} is missing (run scripts/setup, which copies the fonts "
-                  "from npm with scripts/vendor_assets.py)", file) for p in missing]
+    broken = [(p, why) for p in sorted({body[k] for k in _FILE_KEYS} - set(missing))
+              if (why := _not_a_font(Path(p)))]
+    return ([error(f"font file {p} is missing (run scripts/setup, which copies the fonts "
+                   "from npm with scripts/vendor_assets.py)", file) for p in missing]
+            + [error(f"font file {p} is not a font the layout can measure with: {why}", file)
+               for p, why in broken])
+
+
+def _not_a_font(path: Path) -> str | None:
+    """Return why Pillow cannot open a font file, or None when it can."""
+    try:
+        ImageFont.truetype(str(path), 12)
+    except OSError as e:
+        return str(e) or type(e).__name__
+    return None
 
 
 def load(name: str, spec_dir: Path | None = None) -> Theme:

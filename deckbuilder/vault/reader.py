@@ -16,6 +16,7 @@ from typing import Callable, Sequence
 
 from deckbuilder.errors import Diagnostic, VaultError, warning
 from deckbuilder.markup import normal_text
+from deckbuilder.markup import shown as markup_shown
 from deckbuilder.model import Entry, Vault
 from deckbuilder.vault import pool
 from deckbuilder.vault.entries import read_note
@@ -137,6 +138,14 @@ def read_chunk(root: Path, notes: list[str], index: Index, shown: list[str]) -> 
 
 def _locate(path: Path) -> tuple[Path, str | None]:
     """Return the vault root and, for a note path, the note's vault-relative path."""
+    try:
+        return _located(path)
+    except OSError as exc:   # a name too long, a loop of symlinks, a folder gone
+        raise VaultError(f"{markup_shown(str(path))[:200]}: cannot read "
+                         f"({exc.strerror or exc})") from None
+
+
+def _located(path: Path) -> tuple[Path, str | None]:
     if path.is_dir():
         try:
             os.scandir(path).close()

@@ -87,3 +87,51 @@ def test_separators_in_a_note_build_in_both_formats(tmp_path, char):
     result = build(spec, ("pptx", "html"), cache_dir=tmp_path / "cache")
     prs = Presentation(str(result.outputs[0]))
     assert prs.slides[0].shapes.title.text_frame.text == "A cap tion"
+
+
+def test_a_corrupt_exif_block_builds_without_a_raw_python_warning(tmp_path):
+    import io
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    vault = tmp_path / "notes"
+    vault.mkdir()
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buf = io.BytesIO()
+    Image.new("RGB", (400, 300), "navy").save(buf, "JPEG", exif=exif.tobytes())
+    data = bytearray(buf.getvalue())
+    at = data.find(b"Exif")
+    data[at + 10:at + 30] = b"\xff" * 20          # the IFD offsets now point nowhere
+    (vault / "p.jpg").write_bytes(bytes(data))
+    (vault / "N.md").write_text("![[p.jpg]]\nA photo\n", encoding="utf-8")
+    spec = tmp_path / "t.yaml"
+    spec.write_text("title: T\nvault: notes\nslides:\n  - select: {}\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "deckbuilder", "build", str(spec),
+                          "--cache-dir", str(tmp_path / "cache")],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "Warning" not in run.stderr and "Corrupt EXIF" not in run.stderr
+
+
+def test_a_theme_font_file_that_is_not_a_font_is_an_error(tmp_path):
+    folder = tmp_path / "themes" / "broken"
+    folder.mkdir(parents=True)
+    (folder / "fake.woff2").write_bytes(b"definitely not a font")
+    (folder / "theme.yaml").write_text("extends: default\nfonts:\n  body:\n"
+                                       "    regular: fake.woff2\n", encoding="utf-8")
+    with pytest.raises(DeckError) as e:
+        theme.load("broken", tmp_path)
+    assert "fake.woff2 is not a font the layout can measure with" in str(e.value)
+
+
+def test_entries_on_an_over_long_path_is_a_clear_error(tmp_path):
+    from click.testing import CliRunner
+
+    from deckbuilder.cli import main
+
+    result = CliRunner().invoke(main, ["entries", str(tmp_path / ("x" * 5000))])
+    assert result.exit_code == 1 and "cannot read (File name too long)" in result.output
+    assert "Traceback" not in result.output
