@@ -4,20 +4,25 @@ For each size (default 1,000 and 10,000 notes, 5 image embeds per note on averag
 vault is generated once under benchmarks/out/ by make_vault.py, then timed as a
 subprocess (best of --repeat runs, so the page cache is warm) and in-process through
 `deckbuilder.vault.read` (the reader without interpreter start-up and JSON output).
-Prints the machine and a Markdown table for benchmarks/README.md.
+Prints the machine and a Markdown table for benchmarks/README.md. With --in-thread the
+in-process read runs in a second thread while another thread sits in an HTTP server's
+loop, as in `deckbuilder serve`.
 
 Usage: .venv/bin/python benchmarks/bench_entries.py [--sizes 1000,10000] [--repeat 3]
+       [--in-thread]
 """
 
 from __future__ import annotations
 
 import argparse
+import http.server
 import json
 import os
 import platform
 import resource
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -81,14 +86,30 @@ def count_entries(root: Path) -> int:
     return len(json.loads(out))
 
 
-def in_process(root: Path, repeat: int) -> tuple[float, float] | None:
+def in_process(root: Path, repeat: int, in_thread: bool = False) -> tuple[float, float] | None:
     """Return the best time of `deckbuilder.vault.read(root)`, or None when it is absent."""
     try:
         from deckbuilder import vault
     except ImportError:
         return None
     read = getattr(vault, "read", None)
-    return best_of(repeat, lambda: read(root)) if read else None
+    if read is None:
+        return None
+    if not in_thread:
+        return best_of(repeat, lambda: read(root))
+
+    def threaded() -> None:
+        worker = threading.Thread(target=read, args=(root,))
+        worker.start()
+        worker.join()
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        return best_of(repeat, threaded)
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def machine() -> str:
@@ -113,6 +134,8 @@ def main() -> None:
     p.add_argument("--sizes", default="1000,10000", help="comma-separated note counts")
     p.add_argument("--repeat", type=int, default=3, help="runs per measurement (best is kept)")
     p.add_argument("--seed", type=int, default=0, help="generator seed")
+    p.add_argument("--in-thread", action="store_true",
+                   help="read in a thread while an HTTP server thread runs (as `serve` does)")
     a = p.parse_args()
     startup = best_of(a.repeat, lambda: subprocess.run([str(CLI), "--version"], check=True,
                                                        stdout=subprocess.DEVNULL))
@@ -126,7 +149,7 @@ def main() -> None:
         root, stats = vault_for(notes, a.seed)
         warnings = run_cli(root).stderr.decode(errors="replace").count(": warning:")
         cli = best_of(a.repeat, lambda: run_cli(root))
-        inproc = in_process(root, a.repeat)
+        inproc = in_process(root, a.repeat, a.in_thread)
         inproc_text = "n/a | n/a" if inproc is None else f"{inproc[0]:.2f} s | {inproc[1]:.2f} s"
         print(f"| {notes:,} | {stats['image_embeds']:,} | {count_entries(root):,} "
               f"| {stats['bytes'] / 2**20:.1f} MB | {cli[0]:.2f} s | {cli[1]:.2f} s "

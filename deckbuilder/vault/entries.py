@@ -23,6 +23,7 @@ from deckbuilder.vault.scan import TEXT, Scan, scan
 
 # Diagnostic codes of the image warnings, which `check` reports in its own words.
 IMAGE_MISSING = "image-missing"
+IMAGE_OUTSIDE = "image-outside"
 IMAGE_REMOTE = "image-remote"
 
 _QUOTE = re.compile(r"^[ \t]*>(?:[ \t]?>)*[ \t]?")
@@ -158,6 +159,9 @@ def _images(embeds: tuple[Embed, ...], line: int, note: _Note) -> tuple[ImageRef
                       IMAGE_REMOTE)
         elif image.path is None:
             note.warn(line, f"image not found: {image.target!r}", IMAGE_MISSING)
+        elif image.path in note.index.outside:
+            note.warn(line, f"image {image.target!r} is a symbolic link to a file outside "
+                            "the vault", IMAGE_OUTSIDE)
         out.append(image)
     return tuple(out)
 

@@ -41,6 +41,9 @@ class Index:
     files: tuple[str, ...]                               # vault-relative, '/', sorted
     by_path: dict[str, str] = field(repr=False)          # fold(path) -> path
     by_name: dict[str, tuple[str, ...]] = field(repr=False)  # fold(name) -> shortest first
+    # Files reached through a symbolic link that leads out of the vault: they are read,
+    # as Obsidian reads them, but a deck made of them is warned about (--strict refuses).
+    outside: frozenset[str] = field(default=frozenset(), repr=False)
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -92,9 +95,11 @@ def build(root: Path) -> tuple[Index, list[Diagnostic]]:
     files: list[str] = []
     problems: list[Diagnostic] = []
     seen: set[tuple[int, int]] = set()
-    stack = [(str(root), "")]
+    outside: set[str] = set()
+    real_root = os.path.realpath(root)
+    stack = [(str(root), "", False)]
     while stack:
-        folder, prefix = stack.pop()
+        folder, prefix, away = stack.pop()
         try:
             info = os.stat(folder)
             if (info.st_dev, info.st_ino) in seen:   # a symlink loop
@@ -111,16 +116,24 @@ def build(root: Path) -> tuple[Index, list[Diagnostic]]:
                 continue
             rel = prefix + entry.name
             try:
+                leaves = away or (entry.is_symlink() and not _within(entry.path, real_root))
                 if entry.is_dir():
-                    stack.append((entry.path, rel + "/"))
+                    stack.append((entry.path, rel + "/", leaves))
                 elif entry.is_file():
                     files.append(rel)
+                    if leaves:
+                        outside.add(rel)
             except OSError:
                 continue   # a dangling symlink: nothing to index
-    return _make(root, files), problems
+    return _make(root, files, frozenset(outside)), problems
 
 
-def _make(root: Path, files: list[str]) -> Index:
+def _within(path: str, real_root: str) -> bool:
+    real = os.path.realpath(path)
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+def _make(root: Path, files: list[str], outside: frozenset[str] = frozenset()) -> Index:
     files.sort()
     by_path: dict[str, str] = {}
     by_name: dict[str, list[str]] = {}
@@ -130,4 +143,4 @@ def _make(root: Path, files: list[str]) -> Index:
         by_name.setdefault(key.rpartition("/")[2], []).append(f)
     ordered = {k: tuple(v) if len(v) == 1 else tuple(sorted(v, key=lambda p: (len(p), p)))
                for k, v in by_name.items()}
-    return Index(root, tuple(files), by_path, ordered)
+    return Index(root, tuple(files), by_path, ordered, outside)

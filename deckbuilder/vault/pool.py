@@ -103,8 +103,8 @@ class _Header:
             if self._value is not None:
                 # The list of files is not needed to resolve links: a smaller message.
                 root, index = self._value
-                self._data = pickle.dumps((root, Index(root, (), index.by_path, index.by_name)),
-                                          pickle.HIGHEST_PROTOCOL)
+                small = Index(root, (), index.by_path, index.by_name, index.outside)
+                self._data = pickle.dumps((root, small), pickle.HIGHEST_PROTOCOL)
                 self._value = None
             return self._data
 

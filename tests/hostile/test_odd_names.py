@@ -57,3 +57,23 @@ def test_odd_vault_paths_and_globs_are_errors_at_their_line(tmp_path, vault, mes
     with pytest.raises(DeckError) as e:
         build(spec, ("pptx",), cache_dir=tmp_path / "cache")
     assert message in str(e.value)
+
+
+def test_an_image_linked_from_outside_the_vault_is_warned_about_and_strict_refuses(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    draw(elsewhere / "secret.png", (320, 180))
+    vault = tmp_path / "notes"
+    vault.mkdir()
+    (vault / "secret.png").symlink_to(elsewhere / "secret.png")
+    (vault / "linked").symlink_to(elsewhere, target_is_directory=True)
+    draw(vault / "inside.png", (320, 180))
+    (vault / "N.md").write_text("![[secret.png]]\nA\n\n![[inside.png]]\nB\n", encoding="utf-8")
+    spec = tmp_path / "t.yaml"
+    spec.write_text("title: T\nvault: notes\nslides:\n  - select: {}\n", encoding="utf-8")
+    result = build(spec, ("pptx",), cache_dir=tmp_path / "cache")
+    warned = [str(w) for w in result.warnings]
+    assert any("N.md:1: warning: image 'secret.png' is a symbolic link to a file outside "
+               "the vault" in w for w in warned)
+    assert not any("inside.png" in w for w in warned)
+    with pytest.raises(DeckError):
+        build(spec, ("pptx",), strict=True, cache_dir=tmp_path / "cache")
