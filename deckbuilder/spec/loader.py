@@ -24,7 +24,7 @@ from deckbuilder.model import (ASPECTS, ORDERS, Criteria, ImagePick, Select, Sli
                                Source, Talk)
 from deckbuilder.spec import schema
 from deckbuilder.spec.schema import Key
-from deckbuilder.vault import glob_regex
+from deckbuilder.vault import glob_regex, too_wide
 from deckbuilder.spec.yamlnodes import Collector, day_end, day_start, did_you_mean
 
 BARE_KINDS = ("title", "credits", "closing")
@@ -104,7 +104,7 @@ def _vault(c: Collector, node: Node, key: str) -> Path | None:
     except OSError as e:
         c.err(node, f"vault '{value}' cannot be read: {e.strerror or e}")
         return None
-    if folder and _too_wide(vault):
+    if folder and too_wide(vault):
         c.err(node, f"vault '{value}' is {vault}, a whole file system or home folder: "
                     "give the folder of your notes (one that holds .obsidian/ or the notes)")
         return None
@@ -122,17 +122,6 @@ def _path(c: Collector, node: Node, value: str) -> Path | None:
     except RuntimeError as e:   # ~nosuchuser: pathlib cannot find that home folder
         c.err(node, f"'{value}': {e}")
         return None
-
-
-def _too_wide(folder: Path) -> bool:
-    """Return whether a vault folder is a file-system root or the home folder itself
-    (reading it would walk everything), unless it is an Obsidian vault (.obsidian/)."""
-    try:
-        home = Path.home()
-    except RuntimeError:
-        home = None
-    wide = folder == Path(folder.anchor) or folder == home
-    return wide and not (folder / ".obsidian").is_dir()
 
 
 def _globs(c: Collector, node: Node, key: str) -> tuple[str, ...]:

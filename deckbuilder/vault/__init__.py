@@ -11,7 +11,7 @@ from __future__ import annotations
 from deckbuilder.vault.dates import parse_iso
 from deckbuilder.vault.entries import IMAGE_MISSING, IMAGE_REMOTE
 from deckbuilder.vault.index import is_image_name
-from deckbuilder.vault.reader import glob_regex, read, root_of
+from deckbuilder.vault.reader import glob_regex, read, root_of, too_wide
 
-__all__ = ["read", "root_of", "parse_iso", "glob_regex", "is_image_name", "IMAGE_MISSING",
+__all__ = ["read", "root_of", "too_wide", "parse_iso", "glob_regex", "is_image_name", "IMAGE_MISSING",
            "IMAGE_REMOTE"]

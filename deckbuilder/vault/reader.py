@@ -145,7 +145,22 @@ def _locate(path: Path) -> tuple[Path, str | None]:
                          f"({exc.strerror or exc})") from None
 
 
+def too_wide(folder: Path) -> bool:
+    """Return whether a vault folder is a file-system root or the home folder itself
+    (reading it would walk everything), unless it is an Obsidian vault (.obsidian/)."""
+    folder = Path(os.path.abspath(folder))
+    try:
+        home = Path.home()
+    except RuntimeError:
+        home = None
+    wide = folder == Path(folder.anchor) or folder == home
+    return wide and not (folder / ".obsidian").is_dir()
+
+
 def _located(path: Path) -> tuple[Path, str | None]:
+    if path.is_dir() and too_wide(path):
+        raise VaultError(f"{path}: a whole file system or home folder is not a vault; give "
+                         "the folder of your notes (one that holds .obsidian/ or the notes)")
     if path.is_dir():
         try:
             os.scandir(path).close()

@@ -76,3 +76,13 @@ def test_long_lines_of_dollars_and_parentheses_are_read_in_linear_time(tmp_path)
     assert time.monotonic() - started < 30   # minutes before; a hang would never end
     (entry,) = found.entries
     assert entry.source.url == "https://example.org/p"
+
+
+def test_entries_on_the_file_system_root_is_refused_at_once():
+    from click.testing import CliRunner
+
+    from deckbuilder.cli import main
+
+    result = CliRunner().invoke(main, ["entries", "/"])
+    assert result.exit_code == 1
+    assert "a whole file system or home folder is not a vault" in result.output
