@@ -152,7 +152,8 @@ def build(spec_path: Path, formats: Sequence[str] = ("pptx",), out_dir: Path | N
     diags = list(report.diagnostics) + theme_mod.shadows(theme) + problems
     check(diags, strict, BuildError)
     say("planning slides")
-    deck, planned = layout.plan(talk, report.picks, theme, images, _template(talk, report))
+    template = _template(talk, report, theme)
+    deck, planned = layout.plan(talk, report.picks, theme, images, template)
     diags += planned
     check(diags, strict, BuildError)
     outputs, batch = [], Batch()
@@ -175,15 +176,18 @@ def build(spec_path: Path, formats: Sequence[str] = ("pptx",), out_dir: Path | N
                        theme)
 
 
-def _template(talk: Talk, report: CheckReport) -> Template | None:
-    """Return the speaker's PowerPoint template with a layout for every kind of slide the
-    talk has; raise BuildError (listing the template's layouts) when one is missing."""
-    if talk.pptx_template is None:
+def _template(talk: Talk, report: CheckReport, theme: theme_mod.Theme) -> Template | None:
+    """Return the speaker's PowerPoint template (the spec's, else the theme's) with a
+    layout for every kind of slide the talk has; raise BuildError (listing the
+    template's layouts) when one is missing."""
+    path = talk.pptx_template or (Path(theme.get("pptx.template"))
+                                  if theme.get("pptx.template") else None)
+    if path is None:
         return None
     kinds = {p.kind for p in report.picks} - {"entry"}
     if any(p.kind == "entry" for p in report.picks):
         kinds |= {"image", "multi-image"}
-    return template_mod.read(talk.pptx_template, sorted(kinds))
+    return template_mod.read(path, sorted(kinds))
 
 
 def claim_outputs(talk: Talk, out: Path, targets: Sequence[Path]) -> list[Diagnostic]:

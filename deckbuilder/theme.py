@@ -216,7 +216,11 @@ def _chain(name: str, spec_dir: Path | None) -> list[tuple[Path, _LineDict]]:
 
 
 def _resolve_files(data: dict, folder: Path) -> None:
-    # Font paths are relative to the theme that names them, so resolve them before merging.
+    # Font and template paths are relative to the theme that names them, so resolve them
+    # before merging.
+    pptx = data.get("pptx")
+    if isinstance(pptx, dict) and isinstance(pptx.get("template"), str) and pptx["template"]:
+        pptx["template"] = str(folder / pptx["template"])
     body = data.get("fonts", {}).get("body", {}) if isinstance(data.get("fonts"), dict) else {}
     if not isinstance(body, dict):
         return

@@ -171,3 +171,19 @@ def test_footers_go_into_the_templates_footer_placeholders(branded):
     fields = kinds["SLIDE_NUMBER"]._element.findall(".//{*}fld")
     assert [f.get("type") for f in fields] == ["slidenum"]
     assert (kinds["FOOTER"].left, kinds["FOOTER"].top) == INSIDE["footer"][:2]
+
+
+def test_a_theme_may_name_the_template_relative_to_its_folder(tmp_path):
+    folder = tmp_path / "themes" / "brand"
+    folder.mkdir(parents=True)
+    make_template(folder / "brand.pptx")
+    (folder / "theme.yaml").write_text("extends: default\npptx:\n  template: brand.pptx\n",
+                                       encoding="utf-8")
+    spec = talk(tmp_path)
+    spec.write_text(spec.read_text(encoding="utf-8").replace("pptx_template: brand.pptx\n",
+                                                             "theme: brand\n"),
+                    encoding="utf-8")
+    result = build(spec, ("pptx",), cache_dir=tmp_path / "cache")
+    prs = Presentation(str(result.outputs[0]))
+    assert prs.slides[0].slide_layout.name == "Brand Title"
+    assert "Brand logo" in [s.name for s in prs.slide_master.shapes]
