@@ -313,3 +313,25 @@ def test_any_pictures_and_caption_stay_inside_and_apart(sizes, words, aspect):
         n = next(v for v in imgs.values() if v.path == p.image)
         assert p.box.w / p.box.h == pytest.approx(n.width / n.height, rel=1e-9)
         assert p.box.w <= n.width * th.get("images.max_upscale") + 1e-6
+
+
+def test_footer_text_and_number_take_fields(tmp_path):
+    from deckbuilder.render import pptx
+    from pptx import Presentation
+
+    folder = tmp_path / "themes" / "fields"
+    folder.mkdir(parents=True)
+    (folder / "theme.yaml").write_text(
+        'extends: default\nfooter:\n  text: "{title} · {author} · {nosuch}"\n'
+        '  number: "{n} / {total}"\n', encoding="utf-8")
+    th = theme.load("fields", tmp_path)
+    picks = [Pick("text", 1, text="Hello"), Pick("text", 2, text="World")]
+    deck, _ = layout.plan(talk(tmp_path, title="Talk", author="Ada"), picks, th, {})
+    items = {i.role: i for i in deck.slides[1].items}
+    assert markup.plain(items["footer"].text).startswith("Talk · Ada · {nosuch}")
+    assert markup.plain(items["slide-number"].text) == "2 / 2"
+    path = pptx.write(deck, tmp_path / "f.pptx")
+    shapes = Presentation(str(path)).slides[1].shapes
+    number = next(s for s in shapes if s.name.startswith("slide-number"))
+    xml = number._element.xml
+    assert 'type="slidenum"' in xml and "/ 2" in number.text_frame.text

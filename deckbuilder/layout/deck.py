@@ -92,7 +92,7 @@ def closing_slide(ctx: Ctx, pick: Pick, diags: list[Diagnostic]) -> list[Slide]:
 # ---------------------------------------------------------------- the plan
 
 
-def _footer(ctx: Ctx, slide: Slide, number: int) -> Slide:
+def _footer(ctx: Ctx, slide: Slide, number: int, total: int) -> Slide:
     f = ctx.theme.get("footer")
     if not f["enabled"] or slide.kind in f["skip"]:
         return slide
@@ -105,13 +105,26 @@ def _footer(ctx: Ctx, slide: Slide, number: int) -> Slide:
     event_box = _in(frame.footer, h) or Box(c.x, y, c.w * 0.7, h)
     number_box = _in(frame.number, h) or Box(c.right - c.w * 0.2, y, c.w * 0.2, h)
     extra: list[Item] = []
-    if f["event"] and ctx.talk.event:
-        extra.append(text_block(ctx, footer_text(ctx, ctx.talk.event, event_box.w, f["size"]),
+    fields = _fields(ctx, number, total)
+    text = f["text"].format_map(fields).strip()
+    if f["event"] and text:
+        extra.append(text_block(ctx, footer_text(ctx, text, event_box.w, f["size"]),
                                 event_box, "footer", ctx.style(f, align="left")))
     if f["slide_number"]:
-        extra.append(text_block(ctx, str(number), number_box, "slide-number",
-                                ctx.style(f, align="right")))
+        extra.append(text_block(ctx, _md(f["number"].format_map(fields)), number_box,
+                                "slide-number", ctx.style(f, align="right")))
     return replace(slide, items=slide.items + tuple(extra))
+
+
+class _Fields(dict):
+    def __missing__(self, key: str) -> str:   # an unknown {field} stays as written
+        return "{" + key + "}"
+
+
+def _fields(ctx: Ctx, number: int, total: int) -> _Fields:
+    t = ctx.talk
+    return _Fields(title=t.title, subtitle=t.subtitle, author=t.author, event=t.event,
+                   date=format_date(t.date, ctx.theme), n=number, total=total)
 
 
 def footer_text(ctx: Ctx, text: str, width: float, size: float) -> str:
@@ -152,7 +165,7 @@ def plan(talk: Talk, picks: Sequence[Pick], theme: Theme, images: Mapping[str, N
                        credits_slides(ctx, pick, entries, diags, qr.reserve(ctx, "credits"))]
         else:
             slides += planners[pick.kind](ctx, pick, diags)
-    slides = [_footer(ctx, s, n) for n, s in enumerate(slides, 1)]
+    slides = [_footer(ctx, s, n, len(slides)) for n, s in enumerate(slides, 1)]
     if any(i.role == "footer" and measure.ELLIPSIS in i.text for s in slides for i in s.items):
         diags.append(warning("'event' is too long for the footer; it is shortened there "
                              "(the title slide shows it whole)", str(talk.path)))

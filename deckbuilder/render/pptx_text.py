@@ -20,6 +20,7 @@ from deckbuilder.model import EMU_PER_PX, Box, Item, TextStyle
 SLIDENUM_GUID = "{B6F15528-21DE-4FAA-801E-634DDDAF4B2B}"  # constant: reproducible bytes
 ALIGN = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER, "right": PP_ALIGN.RIGHT}
 ANCHOR = {"top": MSO_ANCHOR.TOP, "middle": MSO_ANCHOR.MIDDLE, "bottom": MSO_ANCHOR.BOTTOM}
+_NUMBER = re.compile(r"\d+")
 _BAD_XML = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
@@ -103,7 +104,17 @@ def paragraph(p, item: Item, style: TextStyle) -> None:
     p.alignment = ALIGN[style.align]
     p.line_spacing = pt(style.size * style.line_height)  # exact pitch, as planned
     if item.role == "slide-number":
-        _slide_number(p, item.text, style)
+        # The number itself is a field PowerPoint keeps up to date; the rest ("/ 24") text.
+        text = markup.plain(item.text)
+        m = _NUMBER.search(text)
+        if m is None:
+            _add_run(p, markup.Run(text), style)
+            return
+        if m.start():
+            _add_run(p, markup.Run(text[:m.start()]), style)
+        _slide_number(p, m.group(), style)
+        if text[m.end():]:
+            _add_run(p, markup.Run(text[m.end():]), style)
         return
     for r in markup.runs(item.text):
         if r.text == "\n":   # a break the author wrote; the wrap is the renderer's
