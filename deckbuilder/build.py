@@ -22,7 +22,7 @@ from deckbuilder.check import CheckReport
 from deckbuilder.check import check as check_talk
 from deckbuilder.errors import BuildError, Diagnostic, Location, check, error
 from deckbuilder.fsutil import Batch
-from deckbuilder.model import QR_IMAGE, Deck, Normalised, Pick, Talk, Template, Vault
+from deckbuilder.model import LOGO_IMAGE, QR_IMAGE, Deck, Normalised, Pick, Talk, Template, Vault
 from deckbuilder.render import html, pptx
 
 Progress = Callable[[str], None]
@@ -116,6 +116,12 @@ def _images(report: CheckReport, theme: theme_mod.Theme, allow_missing: bool,
     found = {p.relative_to(vault.root).as_posix(): n for p, n in done.items()}
     if report.talk.slides_url:  # made here, so that the planner stays pure
         found[QR_IMAGE] = images_mod.qr_code(report.talk.slides_url, cache_dir)
+    logo = theme.get("logo.file")
+    if logo:
+        made, bad = images_mod.normalise({Path(logo): [Location(logo)]}, theme,
+                                         report.talk.aspect, cache_dir)
+        problems += [error(f"the theme's logo: {d.message}", logo) for d in bad]
+        found.update({LOGO_IMAGE: n for n in made.values()})
     return found, problems
 
 

@@ -22,7 +22,7 @@ ItemKind = Literal["image", "text", "rect"]
 # What a planned item is for: renderers map roles to placeholders, CSS classes, styles.
 Role = Literal["", "picture", "caption", "source", "title", "subtitle", "meta", "rule",
                "heading", "paragraph", "bullet", "marker", "credit-group", "credit",
-               "credit-url", "footer", "slide-number", "qr", "qr-url"]
+               "credit-url", "footer", "slide-number", "qr", "qr-url", "logo"]
 Order = Literal["note", "date", "reverse-date"]
 Placement = Literal["bottom", "right", "auto"]
 Aspect = Literal["16:9", "4:3"]
@@ -198,6 +198,7 @@ class Pick:
 # The key of the slides_url QR code among the planner's images, which are otherwise keyed
 # by vault-relative path: no path holds a NUL.
 QR_IMAGE = "\0qr"
+LOGO_IMAGE = "\0logo"   # the theme's logo among the planner's images, like the QR code
 
 
 @dataclass(frozen=True)

@@ -123,10 +123,10 @@ def _frame(layout, width: int, height: int) -> Frame:
             if kind in (PH.TITLE, PH.CENTER_TITLE):
                 title = box
     if not content:
-        return Frame(_avoid(Box(0, 0, width, height), _drawings(layout)), None, footer, number)
+        return Frame(avoid(Box(0, 0, width, height), _drawings(layout)), None, footer, number)
     x0, y0 = min(b.x for b in content), min(b.y for b in content)
     x1, y1 = max(b.right for b in content), max(b.bottom for b in content)
-    return Frame(_avoid(Box(x0, y0, x1 - x0, y1 - y0), _drawings(layout)), title, footer,
+    return Frame(avoid(Box(x0, y0, x1 - x0, y1 - y0), _drawings(layout)), title, footer,
                  number)
 
 
@@ -140,7 +140,7 @@ def _drawings(layout) -> list[Box]:
             if not shape.is_placeholder and (b := _box(shape)) is not None]
 
 
-def _avoid(box: Box, obstacles: list[Box]) -> Box:
+def avoid(box: Box, obstacles: list[Box]) -> Box:
     """Return the largest part of `box` left after cutting off, for each obstacle it
     overlaps, the side (top, bottom, left or right) that loses the least."""
     for ob in obstacles:

@@ -218,9 +218,10 @@ def _chain(name: str, spec_dir: Path | None) -> list[tuple[Path, _LineDict]]:
 def _resolve_files(data: dict, folder: Path) -> None:
     # Font and template paths are relative to the theme that names them, so resolve them
     # before merging.
-    pptx = data.get("pptx")
-    if isinstance(pptx, dict) and isinstance(pptx.get("template"), str) and pptx["template"]:
-        pptx["template"] = str(folder / pptx["template"])
+    for section, key in (("pptx", "template"), ("logo", "file")):
+        part = data.get(section)
+        if isinstance(part, dict) and isinstance(part.get(key), str) and part[key]:
+            part[key] = str(folder / part[key])
     body = data.get("fonts", {}).get("body", {}) if isinstance(data.get("fonts"), dict) else {}
     if not isinstance(body, dict):
         return

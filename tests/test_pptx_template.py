@@ -187,3 +187,34 @@ def test_a_theme_may_name_the_template_relative_to_its_folder(tmp_path):
     prs = Presentation(str(result.outputs[0]))
     assert prs.slides[0].slide_layout.name == "Brand Title"
     assert "Brand logo" in [s.name for s in prs.slide_master.shapes]
+
+
+def test_a_themes_logo_sits_in_its_corner_and_pictures_keep_clear_of_it(tmp_path):
+    from deckbuilder.build import build as build_talk
+
+    folder = tmp_path / "themes" / "logoed"
+    draw(folder / "mark.png", (300, 120), "darkorange")
+    (folder / "theme.yaml").write_text(
+        "extends: default\nlogo:\n  file: mark.png\n  corner: top-right\n  height: 80\n"
+        "  slides: [image, text]\n", encoding="utf-8")
+    spec = talk(tmp_path)
+    spec.write_text(spec.read_text(encoding="utf-8").replace("pptx_template: brand.pptx\n",
+                                                             "theme: logoed\n"),
+                    encoding="utf-8")
+    result = build_talk(spec, ("pptx", "html"), cache_dir=tmp_path / "cache")
+    for planned in result.deck.slides:
+        logos = [i for i in planned.items if i.role == "logo"]
+        assert len(logos) == (planned.kind in ("image", "text")), planned.kind
+        for logo in logos:
+            assert logo.box.right == pytest.approx(1280 - 12) and logo.box.y == 12
+            assert logo.box.w == pytest.approx(200)            # the image's 5:2 shape
+            for other in planned.items:
+                if other is not logo:
+                    b = other.box
+                    assert not (b.x < logo.box.right and logo.box.x < b.right
+                                and b.y < logo.box.bottom and logo.box.y < b.bottom), other.role
+    prs = Presentation(str(result.outputs[0]))
+    image_slide = next(s for s, p in zip(prs.slides, result.deck.slides) if p.kind == "image")
+    assert sum(1 for sh in image_slide.shapes if sh.shape_type == 13) == 2   # picture + logo
+    html = (tmp_path / "build" / "t" / "index.html").read_text(encoding="utf-8")
+    assert html.count('alt="Logo"') == 3   # two image slides and the text slide

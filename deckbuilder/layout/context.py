@@ -9,7 +9,8 @@ from typing import Mapping
 from deckbuilder import markup
 from deckbuilder.layout import measure
 from deckbuilder.model import Normalised
-from deckbuilder.model import Box, Frame, Item, Role, Talk, Template, TextStyle
+from deckbuilder.model import LOGO_IMAGE, Box, Frame, Item, Role, Talk, Template, TextStyle
+from deckbuilder.template import avoid
 from deckbuilder.layout.measure import Fonts
 from deckbuilder.theme import Theme
 
@@ -39,9 +40,22 @@ class Ctx:
     def frame(self, kind: str) -> Frame:
         """Return where a slide kind's content goes: the template layout's placeholders,
         else the canvas less the theme's margins."""
-        if self.template is not None and kind in self.template.frames:
-            return self.template.frames[kind]
-        return Frame(self.content)
+        frame = (self.template.frames[kind] if self.template is not None
+                 and kind in self.template.frames else Frame(self.content))
+        logo = self.logo_box() if kind in self.theme.get("logo.slides") else None
+        return replace(frame, content=avoid(frame.content, [logo])) if logo else frame
+
+    def logo_box(self) -> Box | None:
+        """Return where the theme's logo goes, or None without one."""
+        found = self.images.get(LOGO_IMAGE)
+        if found is None:
+            return None
+        s = self.theme.get("logo")
+        h = float(s["height"])
+        w = h * found.width / found.height
+        x = s["inset"] if "left" in s["corner"] else self.width - s["inset"] - w
+        y = s["inset"] if "top" in s["corner"] else self.height - s["inset"] - h
+        return Box(x, y, w, h)
 
     def style(self, spec: Mapping, size: float | None = None, align: str = "left",
               valign: str = "top") -> TextStyle:

@@ -15,8 +15,8 @@ from deckbuilder.layout import measure, qr
 from deckbuilder.layout.credits import credits_slides
 from deckbuilder.errors import Diagnostic, warning
 from deckbuilder.model import Normalised
-from deckbuilder.model import (CANVAS, Box, Deck, Entry, Item, Pick, Slide, Talk, Template,
-                               TextStyle)
+from deckbuilder.model import (CANVAS, LOGO_IMAGE, Box, Deck, Entry, Item, Pick, Slide, Talk,
+                               Template, TextStyle)
 from deckbuilder.layout.context import Ctx, fitted_text, format_date, md_text as _md, text_block
 from deckbuilder.layout.entry import entry_slides
 from deckbuilder.layout.text import text_slide
@@ -134,6 +134,15 @@ def footer_text(ctx: Ctx, text: str, width: float, size: float) -> str:
     return measure.to_markdown(fit.runs)
 
 
+def _logo(ctx: Ctx, slide: Slide) -> Slide:
+    """Return the slide with the theme's logo in its corner, if its kind shows one."""
+    box = ctx.logo_box()
+    if box is None or slide.kind not in ctx.theme.get("logo.slides"):
+        return slide
+    logo = Item("image", box, role="logo", image=ctx.images[LOGO_IMAGE].path, alt="Logo")
+    return replace(slide, items=slide.items + (logo,))
+
+
 def _in(box: Box | None, h: float) -> Box | None:
     """Return a line of height `h` centred in `box` (None without a box)."""
     return None if box is None else Box(box.x, box.y + (box.h - h) / 2, box.w, h)
@@ -165,6 +174,7 @@ def plan(talk: Talk, picks: Sequence[Pick], theme: Theme, images: Mapping[str, N
                        credits_slides(ctx, pick, entries, diags, qr.reserve(ctx, "credits"))]
         else:
             slides += planners[pick.kind](ctx, pick, diags)
+    slides = [_logo(ctx, s) for s in slides]
     slides = [_footer(ctx, s, n, len(slides)) for n, s in enumerate(slides, 1)]
     if any(i.role == "footer" and measure.ELLIPSIS in i.text for s in slides for i in s.items):
         diags.append(warning("'event' is too long for the footer; it is shortened there "
