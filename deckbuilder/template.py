@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 from typing import Iterable
 
+from lxml import etree
 from pptx import Presentation
 from pptx.enum.shapes import PP_PLACEHOLDER as PH
 
@@ -46,7 +47,7 @@ def open_template(path: Path):
     except OSError as e:
         raise BuildError(f"cannot read the PowerPoint template {path}: "
                          f"{e.strerror or e}") from None
-    except Exception as e:  # python-pptx raises KeyError, ValueError, BadZipFile, lxml errors
+    except (KeyError, ValueError, zipfile.BadZipFile, etree.LxmlError) as e:  # what python-pptx raises
         raise BuildError(f"the PowerPoint template {path} is not a usable .pptx/.potx file: "
                          f"{type(e).__name__}: {e}") from None
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Sequence
 
 from PIL import Image, ImageDraw
 
-from deckbuilder import images, layout, theme
+from deckbuilder import images, layout, markup, theme
+from deckbuilder.layout import measure
 from deckbuilder.errors import Location
 from deckbuilder.model import Deck, Entry, ImageRef, Pick, Source, Talk
 
@@ -65,3 +67,13 @@ def sample(root: Path, aspect: str = "16:9", theme_name: str = "default"
     ]
     deck, diags = layout.plan(talk(root, aspect), picks, th, imgs)
     return deck, diags, imgs
+
+
+def rendered_lines(runs: Sequence[markup.Run], size: float, width: float,
+                   fonts: measure.Fonts) -> list[str]:
+    """Return the lines a renderer draws when it wraps `runs` in a box exactly `width` wide
+    (greedy, as PowerPoint, LibreOffice and browsers wrap, with no safety margin)."""
+    toks = measure.tokens(runs)
+    starts = measure.wrap(toks, size, width / fonts.safety, fonts) + [len(toks)]
+    return ["".join(t.text for t in toks[a:b] if t.kind != "break").strip()
+            for a, b in zip(starts, starts[1:])] if toks else []

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _decks import YI, entry, sample, talk
+from _decks import YI, entry, rendered_lines, sample, talk
 from deckbuilder import layout, markup, theme
 from deckbuilder.layout import context, measure
 from deckbuilder.layout.text import markers
@@ -83,7 +83,7 @@ def test_caption_fits_its_box_when_measured(th):
         e = entry(1, " ".join(["Deduplicate"] * words), ["a.png"], YI)
         deck, diags = plan_one(th, e, imgs)
         cap = next(i for i in deck.slides[0].items if i.role == "caption")
-        lines = measure.rendered_lines(markup.runs(cap.text), cap.style.size, cap.box.w, fonts)
+        lines = rendered_lines(markup.runs(cap.text), cap.style.size, cap.box.w, fonts)
         assert len(lines) * fonts.pitch(cap.style.size) <= cap.box.h + 1e-6
         assert th.get("image_slide.caption.min_size") <= cap.style.size \
             <= th.get("image_slide.caption.max_size")
@@ -102,12 +102,12 @@ def test_text_reflows_to_the_measured_lines_without_inserted_breaks(th):
     cap = next(i for i in plan_one(th, e, imgs)[0].slides[0].items if i.role == "caption")
     runs = markup.runs(cap.text)
     assert not any(r.text == "\n" for r in runs) and any(r.bold for r in runs)
-    drawn = measure.rendered_lines(runs, cap.style.size, cap.box.w, fonts)
+    drawn = rendered_lines(runs, cap.style.size, cap.box.w, fonts)
     assert len(drawn) == round(cap.box.h / fonts.pitch(cap.style.size)) > 1
     # The same lines at 1.5 % narrower and wider: a renderer measuring slightly
     # differently still breaks where the plan did.
     for scale in (0.985, 1.015):
-        assert measure.rendered_lines(runs, cap.style.size, cap.box.w * scale, fonts) == drawn
+        assert rendered_lines(runs, cap.style.size, cap.box.w * scale, fonts) == drawn
 
 
 def test_author_line_breaks_are_kept(th):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import subprocess
 import zipfile
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from PIL import Image

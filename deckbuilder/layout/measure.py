@@ -170,15 +170,6 @@ def lines_at(runs: Sequence[Run], size: float, width: float, fonts: Fonts) -> in
     return len(wrap(toks, size, width, fonts)) if toks else 0
 
 
-def rendered_lines(runs: Sequence[Run], size: float, width: float, fonts: Fonts) -> list[str]:
-    """Return the lines a renderer draws when it wraps `runs` in a box exactly `width` wide
-    (greedy, as PowerPoint, LibreOffice and browsers wrap, with no safety margin)."""
-    toks = tokens(runs)
-    starts = wrap(toks, size, width / fonts.safety, fonts) + [len(toks)]
-    return ["".join(t.text for t in toks[a:b] if t.kind != "break").strip()
-            for a, b in zip(starts, starts[1:])] if toks else []
-
-
 def breakable(runs: Sequence[Run], size: float, width: float, fonts: Fonts) -> list[Run]:
     """Return runs whose words wider than the box at `size` carry zero-width spaces where
     they may break, so they wrap instead of running out of the box (a pasted URL or
@@ -186,6 +177,9 @@ def breakable(runs: Sequence[Run], size: float, width: float, fonts: Fonts) -> l
     limit = width * fonts.safety
     out = []
     for run in runs:
+        if fonts.width(run.text.replace("\n", " "), run, size) <= limit:   # the usual case
+            out.append(run)
+            continue
         parts = []
         for m in _TOKENS.finditer(run.text):
             word = m.group()

@@ -13,11 +13,11 @@ import uuid
 from typing import Sequence
 
 from lxml import etree
-from pptx.dml.color import RGBColor
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.oxml.ns import qn
 
 from deckbuilder.model import Deck, Slide, Template
+from deckbuilder.render.pptx_text import rgb
 
 # deckbuilder's slide kinds → the layout each is placed on.
 LAYOUT_OF = {"title": "Title Slide", "section": "Section Header",
@@ -38,7 +38,7 @@ def prepare(prs, deck: Deck) -> dict[str, object]:
     master = prs.slide_master
     fill = master.background.fill
     fill.solid()
-    fill.fore_color.rgb = _rgb(deck.background)
+    fill.fore_color.rgb = rgb(deck.background)
     _theme(prs, deck)
     _bullets(master, deck.bullet)
     layouts = {}
@@ -63,10 +63,6 @@ def template_layouts(prs, template: Template) -> dict[str, object]:
     by_name = {lay.name: lay for m in prs.slide_masters for lay in m.slide_layouts}
     layouts = {kind: by_name[name] for kind, name in template.layouts.items()}
     return layouts | {"": min(by_name.values(), key=lambda lay: len(lay.placeholders))}
-
-
-def _rgb(colour: str) -> RGBColor:
-    return RGBColor.from_string(colour.lstrip("#").upper())
 
 
 def _theme(prs, deck: Deck) -> None:

@@ -4,7 +4,6 @@ reported at their line, never a traceback."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from _decks import draw
+from _decks import draw, rendered_lines
 from deckbuilder import markup
 from deckbuilder.build import build
 from deckbuilder.layout import measure
@@ -33,7 +33,7 @@ def test_a_5000_character_word_wraps_inside_its_box_and_the_rest_goes_to_the_not
     spec = _talk(tmp_path, "![[a.png]]\nSee " + "x" * 5000 + " here\n")
     result = build(spec, ("pptx", "html"), cache_dir=tmp_path / "cache")
     cap = next(i for i in result.deck.slides[0].items if i.role == "caption")
-    lines = measure.rendered_lines(markup.runs(cap.text), cap.style.size, cap.box.w,
+    lines = rendered_lines(markup.runs(cap.text), cap.style.size, cap.box.w,
                                    measure.Fonts.of(result.theme))
     assert len(lines) * cap.style.size * cap.style.line_height <= cap.box.h + 0.01
     assert cap.text.rstrip().endswith("…") and measure.ZWSP in cap.text
