@@ -52,7 +52,7 @@ def temp_name(name: str, kind: str = "tmp") -> str:
 
 
 def temp_prefix(kind: str) -> str:
-    """Return the prefix of a private folder of `kind` ("export", "chrome") in $TMPDIR."""
+    """Return the prefix of a private folder of `kind` ("export", "chrome", "serve") in $TMPDIR."""
     return f"deckbuilder-{kind}-{host_tag()}-{os.getpid()}-"
 
 
@@ -320,8 +320,13 @@ def clean_stale(folder: Path, names: Iterable[str] = (), now: float | None = Non
                 _dispose(path, folder / match["name"], match["kind"], path / "x")
 
 
-def clean_stale_temp(kinds: Iterable[str], now: float | None = None) -> None:
-    """Remove the private folders of `kinds` that runs which died left in $TMPDIR."""
+def clean_stale_temp(kinds: Iterable[str], now: float | None = None,
+                     older_than: float = STALE_AFTER) -> None:
+    """Remove the private folders of `kinds` that runs which died left in $TMPDIR.
+
+    A folder goes once its process is gone from this host, or when it is `older_than`
+    seconds: `serve` passes a long age, since a live preview may sit idle for hours.
+    """
     root = Path(tempfile.gettempdir())
     wanted = set(kinds)
     try:
@@ -336,17 +341,18 @@ def clean_stale_temp(kinds: Iterable[str], now: float | None = None) -> None:
         if hasattr(os, "getuid") and entry.stat(follow_symlinks=False).st_uid != os.getuid():
             continue   # another user's
         pid = int(match["pid"]) if match["pid"] else None
-        if _stale(Path(entry.path), now, match["host"], pid):
+        if _stale(Path(entry.path), now, match["host"], pid, older_than):
             remove(Path(entry.path))
 
 
-def _stale(path: Path, now: float, host: str | None = None, pid: int | None = None) -> bool:
+def _stale(path: Path, now: float, host: str | None = None, pid: int | None = None,
+           older_than: float = STALE_AFTER) -> bool:
     try:
         info = path.lstat()
     except OSError:
         return False
     # A rename changes ctime, not mtime: a deck parked a minute ago is a minute old.
-    if now - max(info.st_mtime, info.st_ctime) > STALE_AFTER:
+    if now - max(info.st_mtime, info.st_ctime) > older_than:
         return True
     return host == host_tag() and pid is not None and not _alive(pid)
 

@@ -25,12 +25,15 @@ from typing import Callable, Iterator
 
 from deckbuilder.build import BuildResult, build
 from deckbuilder.errors import DeckError, Diagnostic
+from deckbuilder.fsutil import clean_stale_temp, temp_prefix
 from deckbuilder.serve.server import Hub, Server, Status, bind, deck_id, url_of
 from deckbuilder.serve.watch import Poller, Watched, changes, rebase, watched
 
 Say = Callable[[str, bool], None]   # (text, is_error)
 SETTLE = 0.2        # s of quiet after a change before rebuilding (editors save in steps)
 MAX_SETTLE = 2.0    # ...but a folder being synced for minutes still gets a build
+SERVE_LEFTOVER_AGE = 7 * 24 * 3600.0   # s: a preview folder this old is a leftover even if its
+                                      # process number is alive again (pids are reused)
 # Polls wait at least this many times as long as one poll took, so the watcher stays
 # under ~2% of a core on any vault (a 10,000-note vault polls every ~1.5 s, not 0.5 s).
 IDLE_RATIO = 50
@@ -125,7 +128,9 @@ class Preview:
                  say: Say = _echo, interval: float = 0.5):
         self.spec_path = Path(spec_path)
         self.host, self.port, self.say, self.interval = host, port, say, interval
-        self.workdir = Path(tempfile.mkdtemp(prefix="deckbuilder-serve-"))
+        # Previews that were killed left their decks in $TMPDIR: remove those first.
+        clean_stale_temp(("serve",), older_than=SERVE_LEFTOVER_AGE)
+        self.workdir = Path(tempfile.mkdtemp(prefix=temp_prefix("serve")))
         self.builder = Builder(self.spec_path, self.workdir, allow_missing, cache_dir)
         self.hub = Hub()
         self.stopping = threading.Event()

@@ -170,3 +170,27 @@ def test_an_output_folder_that_cannot_be_made_leaves_nothing(tmp_path):
             f"error: cannot write {tmp_path / 'file' / 'out' / 'talk.pptx'}: Not a directory")):
         build(spec, ("pptx", "html"), tmp_path / "file" / "out", cache_dir=tmp_path / "cache")
     assert (tmp_path / "file").read_text(encoding="utf-8") == "not a folder"
+
+
+@pytest.mark.parametrize("where", ["read-only", "under a file"])
+def test_a_cache_folder_that_cannot_be_written_is_blamed_not_the_image(tmp_path, where):
+    spec = make_talk(tmp_path / "talk", "New")
+    if where == "under a file":
+        (tmp_path / "file").write_text("not a folder", encoding="utf-8")
+        cache, reason = tmp_path / "file" / "cache", "Not a directory"
+    else:
+        cache, reason = tmp_path / "cache", "Permission denied"
+        cache.mkdir()
+        os.chmod(cache, 0o555)
+    try:
+        done = cli("build", str(spec), "-f", "all", "-o", str(tmp_path / "out"),
+                   "--cache-dir", str(cache),
+                   preexec=without_permission_override if os.geteuid() == 0 else None)
+    finally:
+        if cache.is_dir():
+            os.chmod(cache, 0o755)
+    assert done.returncode == 1, done.stderr
+    assert re.fullmatch(rf"error: cannot write {re.escape(str(cache))}/\S+: {reason}\n",
+                        done.stderr), done.stderr
+    assert "unreadable image" not in done.stderr
+    assert not (tmp_path / "out").exists()

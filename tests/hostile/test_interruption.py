@@ -327,3 +327,37 @@ def _wait_for_orphans(tmp: Path, timeout: float = 20) -> None:
         time.sleep(0.1)
     for pid in users:        # Chromium children of the killed export, by their id
         os.kill(pid, signal.SIGKILL)
+
+
+def test_a_killed_preview_leaves_its_folder_only_until_the_next_preview(tmp_path):
+    """`serve` builds into $TMPDIR; a SIGKILL cannot clean up, so the next `serve` does."""
+    spec = make_talk(tmp_path / "talk", "T")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = dict(os.environ, TMPDIR=str(tmp))
+    args = [sys.executable, "-m", "deckbuilder", "serve", str(spec), "--port", "0",
+            "--cache-dir", str(tmp_path / "cache")]
+
+    def serve_until_built() -> subprocess.Popen[str]:
+        child = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True)
+        assert child.stdout is not None
+        for line in child.stdout:          # "serving http://…" once built and serving
+            if line.startswith("serving "):
+                return child
+        raise AssertionError(f"serve stopped before building (exit {child.wait()})")
+
+    first = serve_until_built()
+    folders = list(tmp.glob("deckbuilder-serve-*"))
+    assert len(folders) == 1 and (folders[0] / "build-1" / "talk" / "index.html").is_file()
+    first.kill()
+    first.wait()
+    assert folders[0].exists()             # a SIGKILL leaves it behind...
+    second = serve_until_built()
+    try:
+        assert not folders[0].exists()     # ...and the next preview removes it
+        assert len(list(tmp.glob("deckbuilder-serve-*"))) == 1   # its own, in use
+    finally:
+        second.terminate()
+        second.communicate(timeout=30)
+    assert not list(tmp.glob("deckbuilder-serve-*"))
