@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
 from typing import Callable, Iterable
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from deckbuilder import __version__
 from deckbuilder.errors import BuildError
@@ -83,7 +83,11 @@ def _one(url: str, verify: Verify, cache_dir: Path | None, limits: Limits) -> Pa
     """Return the cached image of `url` (downloaded if need be), or why there is none."""
     path = cached_path(url, cache_dir)
     if path.is_file():
-        if verify(path.read_bytes()) is None:
+        try:
+            kept = path.read_bytes()
+        except OSError:
+            kept = b""   # unreadable now: as good as damaged
+        if verify(kept) is None:
             return path
         path.unlink(missing_ok=True)   # damaged since: downloaded again
     try:
@@ -104,6 +108,8 @@ def download(url: str, limits: Limits = Limits()) -> bytes:
     deadline = time.monotonic() + limits.total
     chain = [url]
     while True:
+        if time.monotonic() > deadline:
+            raise Refused(f"took more than {limits.total:g} s")
         with _get(chain[-1], limits, deadline) as response:
             if response.status not in REDIRECTS:
                 _expect_image(response)
@@ -148,8 +154,11 @@ def _get(url: str, limits: Limits, deadline: float) -> http.client.HTTPResponse:
     parts = urlsplit(url)
     if parts.scheme.lower() not in SCHEMES or not parts.hostname:
         raise Refused("only http and https URLs with a host are downloaded")
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT,
-                                                   "Accept": "image/*"})
+    try:
+        request = urllib.request.Request(_ascii(url), headers={"User-Agent": USER_AGENT,
+                                                               "Accept": "image/*"})
+    except (UnicodeError, ValueError) as e:   # a host IDNA refuses, a lone surrogate
+        raise Refused(f"not a URL that can be asked for ({e})") from None
     wait = max(0.1, min(limits.timeout, deadline - time.monotonic()))
     try:
         response = _opener().open(request, timeout=wait)
@@ -158,6 +167,19 @@ def _get(url: str, limits: Limits, deadline: float) -> http.client.HTTPResponse:
     if response is None:   # a scheme no handler took: never for http/https
         raise Refused("only http and https URLs are downloaded")
     return response
+
+
+def _ascii(url: str) -> str:
+    """Return the URL as a browser sends it: non-ASCII (a Korean file name, a space)
+    percent-encoded as UTF-8, what is encoded already left alone, the host in IDNA."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        host.encode("ascii")
+    except UnicodeEncodeError:
+        netloc = parts.netloc.replace(host, host.encode("idna").decode("ascii"))
+        parts = parts._replace(netloc=netloc)
+    return quote(urlunsplit(parts), safe=":/?#[]@!$&'()*+,;=%~", errors="surrogateescape")
 
 
 def _reason(e: BaseException, host: str, limits: Limits) -> str:

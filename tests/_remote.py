@@ -97,6 +97,8 @@ class Loopback(ThreadingHTTPServer):
         self.routes: dict[str, Route] = {
             "/good.png": _file("image/png", png()),
             "/photo.jpg": _file("image/jpeg", jpeg()),
+            # 그림 파일.png, as a browser asks for it
+            "/%EA%B7%B8%EB%A6%BC%20%ED%8C%8C%EC%9D%BC.png": _file("image/png", png()),
             "/no-type.png": lambda h: h._send(200, None, png((50, 50), "olive")),
             "/slow.png": self._slow,
             "/trickle.png": self._trickle,

@@ -242,3 +242,10 @@ def test_serve_fetches_when_asked(tmp_path, server):
     outcome = Builder(spec, work, cache_dir=tmp_path / "cache", fetch_remote=True).run()
     assert outcome.result is not None and outcome.result.images == 1
     assert server.requests == ["/good.png"]
+
+
+def test_a_url_with_a_korean_file_name_is_asked_for_as_a_browser_would(tmp_path, server):
+    spec = _talk(tmp_path, server, ["/그림 파일.png".replace(" ", "%20")])
+    report = check(spec, cache_dir=tmp_path / "cache")
+    assert len(report.remote) == 1 and report.image_problems == ()
+    assert server.requests == ["/%EA%B7%B8%EB%A6%BC%20%ED%8C%8C%EC%9D%BC.png"]
