@@ -105,8 +105,8 @@ def check(spec_path: Path, strict: bool = False, allow_missing: bool = False,
     assert talk is not None
     read, vault_diags = vault.read(talk.vault, talk.notes)
     picks, pick_diags = picks_mod.of(talk, read)
-    fetched, failed = ({}, {}) if not (fetch_remote or talk.remote_images == "fetch") else \
-        remote.fetch(remote_urls(picks), _verify, cache_dir, limits)
+    fetched, failed = _download(picks, fetch_remote or talk.remote_images == "fetch",
+                                cache_dir, limits)
     problems = image_problems(read, picks, fetched, failed)
     kept, hidden = relevant(vault_diags, picks, problems, fetched)
     severity = warning if allow_missing else error
@@ -117,6 +117,15 @@ def check(spec_path: Path, strict: bool = False, allow_missing: bool = False,
     raise_if_errors(everything, strict)
     return CheckReport(talk, read, tuple(picks), tuple(everything), tuple(problems), hidden,
                        fetched)
+
+
+def _download(picks: list[Pick], wanted: bool, cache_dir: Path | None,
+              limits: Limits) -> tuple[dict[str, Path], dict[str, str]]:
+    """Return the picked remote images downloaded (or cached) and why others were not;
+    nothing at all, and no request, unless the talk asked for them."""
+    if not wanted:
+        return {}, {}
+    return remote.fetch(remote_urls(picks), _verify, cache_dir, limits)
 
 
 def remote_urls(picks: list[Pick]) -> list[str]:
@@ -172,6 +181,7 @@ def image_problems(read: Vault, picks: list[Pick], fetched: dict[str, Path] | No
                    failed: dict[str, str] | None = None) -> list[ImageProblem]:
     """Return every picked image that is missing, remote (and not downloaded: `failed`
     says why) or not a readable image; `fetched` remote images were decoded already."""
+    fetched, failed = fetched or {}, failed or {}
     found = {p: None for pick in picks for p in map(read.file, _images(pick)) if p}
     # Decoding is most of check's time; Pillow's decoders release the GIL.
     with ThreadPoolExecutor(max_workers=min(len(found), os.cpu_count() or 2) or 1) as pool:
@@ -180,11 +190,11 @@ def image_problems(read: Vault, picks: list[Pick], fetched: dict[str, Path] | No
     for p in picks:
         for image in _images(p):
             path = read.file(image)
-            if image.remote and image.target in (fetched or {}):
+            if image.remote and image.target in fetched:
                 continue
-            if image.remote and image.target in (failed or {}):
+            if image.remote and image.target in failed:
                 out.append(ImageProblem(p.entry, image, f"download: {failed[image.target]}",
-                                        p.line))  # type: ignore[index]
+                                        p.line))
             elif path is None:
                 out.append(ImageProblem(p.entry, image, "remote" if image.remote else "missing",
                                         p.line))

@@ -126,6 +126,7 @@ def test_the_flag_does_what_the_spec_key_does_and_check_fills_the_cache(tmp_path
     checked = runner.invoke(main, ["check", str(spec), "--fetch-remote", "--cache-dir", cache])
     assert checked.exit_code == 0, checked.output
     assert "Missing or unreadable images: none" in checked.output
+    assert "Remote images downloaded (or already in the image cache): 1" in checked.output
     assert server.requests == ["/good.png"]
     built = runner.invoke(main, ["build", str(spec), "--fetch-remote", "--cache-dir", cache,
                                  "-o", str(tmp_path / "out")])
@@ -249,3 +250,18 @@ def test_a_url_with_a_korean_file_name_is_asked_for_as_a_browser_would(tmp_path,
     report = check(spec, cache_dir=tmp_path / "cache")
     assert len(report.remote) == 1 and report.image_problems == ()
     assert server.requests == ["/%EA%B7%B8%EB%A6%BC%20%ED%8C%8C%EC%9D%BC.png"]
+
+
+def test_export_fetches_when_asked(tmp_path, server):
+    # --sources needs no browser, but builds the talk first, as every export does.
+    spec = _talk(tmp_path, server, ["/good.png"], key=None)
+    runner = CliRunner()
+    args = ["export", str(spec), "--sources", "--cache-dir", str(tmp_path / "cache"),
+            "-o", str(tmp_path / "out")]
+    refused = runner.invoke(main, args)
+    assert refused.exit_code == 1 and "remote images are not downloaded" in refused.output
+    assert server.requests == []
+    done = runner.invoke(main, args + ["--fetch-remote"])
+    assert done.exit_code == 0, done.output
+    assert server.requests == ["/good.png"]
+    assert (tmp_path / "out" / "talk-sources.md").is_file()
