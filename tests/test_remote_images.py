@@ -265,3 +265,22 @@ def test_export_fetches_when_asked(tmp_path, server):
     assert done.exit_code == 0, done.output
     assert server.requests == ["/good.png"]
     assert (tmp_path / "out" / "talk-sources.md").is_file()
+
+
+def test_only_the_picked_entries_images_are_downloaded(tmp_path, server):
+    spec = _talk(tmp_path, server, ["/good.png", "/photo.jpg"])
+    spec.write_text(spec.read_text().replace("select: {}", 'select: {match: "figure 1"}'))
+    report = check(spec, cache_dir=tmp_path / "cache")
+    assert list(report.remote) == [server.url("/photo.jpg")]
+    assert server.requests == ["/photo.jpg"]
+
+
+def test_entries_and_new_never_ask_the_network(tmp_path, server):
+    _talk(tmp_path, server, ["/good.png"])
+    runner = CliRunner()
+    listed = runner.invoke(main, ["entries", str(tmp_path / "notes"), "--json"])
+    assert listed.exit_code == 0 and server.url("/good.png") in listed.output
+    started = runner.invoke(main, ["new", str(tmp_path / "new.yaml"), "--vault",
+                                   str(tmp_path / "notes")])
+    assert started.exit_code == 0, started.output
+    assert server.requests == []
