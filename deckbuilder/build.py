@@ -104,16 +104,31 @@ def image_uses(picks: Sequence[Pick], vault: Vault, skip: set[Path] = frozenset(
     return uses
 
 
+def remote_uses(report: CheckReport) -> dict[Path, list[Location]]:
+    """Return each downloaded remote image's cached file with every note:line using it."""
+    uses: dict[Path, list[Location]] = {}
+    for pick in report.picks:
+        for ref in pick.entry.images if pick.entry else ():
+            if ref.remote and ref.target in report.remote:
+                where = Location(str(report.vault.root / pick.entry.note), pick.entry.line)
+                uses.setdefault(report.remote[ref.target], []).append(where)
+    return uses
+
+
 def _images(report: CheckReport, theme: theme_mod.Theme, allow_missing: bool,
             cache_dir: Path | None) -> tuple[dict[str, Normalised], list[Diagnostic]]:
     """Return the normalised images by vault-relative path, and any that failed."""
     vault = report.vault
     known_bad = {p for p in (vault.file(x.image) for x in report.image_problems) if p}
     uses = image_uses(report.picks, vault, known_bad)
-    done, problems = images_mod.normalise(uses, theme, report.talk.aspect, cache_dir)
+    downloaded = remote_uses(report)
+    done, problems = images_mod.normalise(uses | downloaded, theme, report.talk.aspect,
+                                          cache_dir)
     if allow_missing:  # drawn as marked placeholders instead
         problems = [Diagnostic("warning", d.message, d.location) for d in problems]
-    found = {p.relative_to(vault.root).as_posix(): n for p, n in done.items()}
+    # Planned by vault path; a downloaded image by its URL (ImageRef.key).
+    url_of = {path: url for url, path in report.remote.items()}
+    found = {url_of.get(p) or p.relative_to(vault.root).as_posix(): n for p, n in done.items()}
     if report.talk.slides_url:  # made here, so that the planner stays pure
         found[QR_IMAGE] = images_mod.qr_code(report.talk.slides_url, cache_dir)
     logo = theme.get("logo.file")
@@ -136,18 +151,19 @@ def _formats(formats: Sequence[str]) -> list[str]:
 def build(spec_path: Path, formats: Sequence[str] = ("pptx",), out_dir: Path | None = None,
           strict: bool = False, allow_missing: bool = False, progress: Progress | None = None,
           cache_dir: Path | None = None, single_file: bool = False,
-          cdn: bool = False) -> BuildResult:
+          cdn: bool = False, fetch_remote: bool = False) -> BuildResult:
     """Return what building the talk at `spec_path` wrote; raise DeckError on any error.
 
     `check` reads the spec and the vault, picks the entries and looks at every picked
     image (all problems at once); images are then normalised, the deck planned, and
-    each format rendered. Nothing is written before every check has passed.
+    each format rendered. Nothing is written before every check has passed (but for
+    the image cache, where `fetch_remote` also downloads the picked remote images).
     """
     started = time.monotonic()
     say = progress or (lambda _stage: None)
     wanted = _formats(formats)
     say("checking the talk spec, the vault and the picked images")
-    report = check_talk(Path(spec_path), strict, allow_missing)
+    report = check_talk(Path(spec_path), strict, allow_missing, fetch_remote, cache_dir)
     talk = report.talk
     out = Path(out_dir) if out_dir is not None else talk.path.parent / "build"
     targets = [TARGETS[fmt](out, talk.name, single_file=single_file) for fmt in wanted]

@@ -7,21 +7,23 @@ lists every problem found, in the spec and in the vault, in one run.
 
 from __future__ import annotations
 
+import io
 import os
 import warnings
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 from PIL import Image, ImageOps
 
 from deckbuilder import picks as picks_mod
-from deckbuilder import spec, vault
+from deckbuilder import remote, spec, vault
 from deckbuilder.errors import Diagnostic, SpecError, error, warning
 from deckbuilder.errors import check as raise_if_errors
 from deckbuilder.model import Entry, ImageRef, Pick, Talk, Vault
+from deckbuilder.remote import Limits
 from deckbuilder.vault import IMAGE_MISSING, IMAGE_REMOTE
 
 # Bigger images are refused (decompression bombs): here, and by the build (`images`).
@@ -34,11 +36,11 @@ PILLOW_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "AVIF")
 
 @dataclass(frozen=True)
 class ImageProblem:
-    """A picked image the deck cannot show: missing, remote or unreadable."""
+    """A picked image the deck cannot show: missing, remote, not downloaded or unreadable."""
 
     entry: Entry
     image: ImageRef
-    problem: str       # "missing" | "remote" | "unreadable: <why>"
+    problem: str       # "missing" | "remote" | "download: <why>" | "unreadable: <why>"
     pick_line: int     # the spec line that picked the entry
 
     def describe(self) -> str:
@@ -46,7 +48,10 @@ class ImageProblem:
         if self.problem == "missing":
             return f"image not found: {self.image.target}"
         if self.problem == "remote":
-            return f"remote images are not downloaded: {self.image.target}"
+            return (f"remote images are not downloaded: {self.image.target} (add "
+                    "'remote_images: fetch' to the spec, or pass --fetch-remote)")
+        if self.problem.startswith("download: "):
+            return f"cannot download {self.image.target}: {self.problem.split(': ', 1)[1]}"
         return f"unreadable image {self.image.target}: {self.problem.split(': ', 1)[-1]}"
 
 
@@ -60,6 +65,8 @@ class CheckReport:
     diagnostics: tuple[Diagnostic, ...]      # warnings only: errors raise instead
     image_problems: tuple[ImageProblem, ...]
     hidden_warnings: int = 0                 # vault warnings about entries not picked
+    # The downloaded remote images by URL (files in the image cache), for the build.
+    remote: dict[str, Path] = field(default_factory=dict)
 
     @property
     def entries(self) -> list[Entry]:
@@ -82,11 +89,15 @@ class CheckReport:
         return [e for e in self.entries if e.source is None]
 
 
-def check(spec_path: Path, strict: bool = False, allow_missing: bool = False) -> CheckReport:
+def check(spec_path: Path, strict: bool = False, allow_missing: bool = False,
+          fetch_remote: bool = False, cache_dir: Path | None = None, *,
+          limits: Limits = Limits()) -> CheckReport:
     """Return the check report of a talk spec; raise DeckError listing every error.
 
     A picked image that is missing, remote or unreadable is an error, as it is for
-    `build`; with `allow_missing` it is a warning (build draws a placeholder).
+    `build`; with `allow_missing` it is a warning (build draws a placeholder). With
+    `fetch_remote` (or `remote_images: fetch` in the spec) the picked remote images are
+    downloaded into the cache, as the build would, so a failed download is found here.
     """
     talk, diags = spec.parse(spec_path)
     if talk is None:  # no usable YAML or vault: nothing further can be looked at
@@ -94,31 +105,56 @@ def check(spec_path: Path, strict: bool = False, allow_missing: bool = False) ->
     assert talk is not None
     read, vault_diags = vault.read(talk.vault, talk.notes)
     picks, pick_diags = picks_mod.of(talk, read)
-    problems = image_problems(read, picks)
-    kept, hidden = relevant(vault_diags, picks, problems)
+    fetched, failed = _download(picks, fetch_remote or talk.remote_images == "fetch",
+                                cache_dir, limits)
+    problems = image_problems(read, picks, fetched, failed)
+    kept, hidden = relevant(vault_diags, picks, problems, fetched)
     severity = warning if allow_missing else error
     image_diags = [severity(f"{p.describe()} (picked on {spec_path}:{p.pick_line})",
                             str(read.root / p.entry.note), p.entry.line) for p in problems]
     # The spec's own problems first, in line order, then the vault's.
     everything = sorted(diags + pick_diags, key=_line) + kept + image_diags
     raise_if_errors(everything, strict)
-    return CheckReport(talk, read, tuple(picks), tuple(everything), tuple(problems), hidden)
+    return CheckReport(talk, read, tuple(picks), tuple(everything), tuple(problems), hidden,
+                       fetched)
 
 
-def relevant(diags: list[Diagnostic], picks: list[Pick],
-             problems: list[ImageProblem]) -> tuple[list[Diagnostic], int]:
+def _download(picks: list[Pick], wanted: bool, cache_dir: Path | None,
+              limits: Limits) -> tuple[dict[str, Path], dict[str, str]]:
+    """Return the picked remote images downloaded (or cached) and why others were not;
+    nothing at all, and no request, unless the talk asked for them."""
+    if not wanted:
+        return {}, {}
+    return remote.fetch(remote_urls(picks), _verify, cache_dir, limits)
+
+
+def remote_urls(picks: list[Pick]) -> list[str]:
+    """Return the URLs of the remote images of the picked entries, first use first."""
+    urls = (i.target for p in picks for i in _images(p) if i.remote)
+    return list(dict.fromkeys(urls))
+
+
+def _verify(data: bytes) -> str | None:
+    # A download is held to what the build will do with it: decoded as every image is.
+    return unreadable(io.BytesIO(data))
+
+
+def relevant(diags: list[Diagnostic], picks: list[Pick], problems: list[ImageProblem],
+             fetched: dict[str, Path] | None = None) -> tuple[list[Diagnostic], int]:
     """Return the vault diagnostics about picked entries or whole notes, and how many others.
 
     A big vault has warnings about entries this talk never shows: with --strict they
     must not fail the talk, and without it they would bury the ones that matter. The
     reader's own missing/remote warnings for picked images are dropped too, since
-    `check` reports those itself.
+    `check` reports those itself (and a downloaded one is no longer missing).
     """
     notes_at: dict[int, set[str]] = {}  # line -> notes with a picked entry there
     for p in picks:
         if p.entry is not None:
             notes_at.setdefault(p.entry.line, set()).add(p.entry.note)
-    told = {(p.entry.note, p.entry.line) for p in problems if p.problem in ("missing", "remote")}
+    told = {(p.entry.note, p.entry.line) for p in problems if p.image.path is None}
+    told |= {(p.entry.note, p.entry.line) for p in picks if p.entry is not None
+             and any(i.target in (fetched or {}) for i in p.entry.images)}
     kept = []
     for d in diags:
         loc = d.location
@@ -141,8 +177,11 @@ def _same_note(shown: str, note: str) -> bool:
     return shown == note or shown.endswith("/" + note)
 
 
-def image_problems(read: Vault, picks: list[Pick]) -> list[ImageProblem]:
-    """Return every picked image that is missing, remote or not a readable image."""
+def image_problems(read: Vault, picks: list[Pick], fetched: dict[str, Path] | None = None,
+                   failed: dict[str, str] | None = None) -> list[ImageProblem]:
+    """Return every picked image that is missing, remote (and not downloaded: `failed`
+    says why) or not a readable image; `fetched` remote images were decoded already."""
+    fetched, failed = fetched or {}, failed or {}
     found = {p: None for pick in picks for p in map(read.file, _images(pick)) if p}
     # Decoding is most of check's time; Pillow's decoders release the GIL.
     with ThreadPoolExecutor(max_workers=min(len(found), os.cpu_count() or 2) or 1) as pool:
@@ -151,7 +190,12 @@ def image_problems(read: Vault, picks: list[Pick]) -> list[ImageProblem]:
     for p in picks:
         for image in _images(p):
             path = read.file(image)
-            if path is None:
+            if image.remote and image.target in fetched:
+                continue
+            if image.remote and image.target in failed:
+                out.append(ImageProblem(p.entry, image, f"download: {failed[image.target]}",
+                                        p.line))
+            elif path is None:
                 out.append(ImageProblem(p.entry, image, "remote" if image.remote else "missing",
                                         p.line))
             elif verdicts[path]:
@@ -189,7 +233,7 @@ def decode(source: Path | IO[bytes], box: tuple[int, int] | None = None) -> Imag
     return im
 
 
-def unreadable(path: Path) -> str | None:
+def unreadable(path: Path | IO[bytes]) -> str | None:
     """Return why the build could not read an image file, or None when it can."""
     try:
         with decode(path, (1, 1)):

@@ -42,6 +42,10 @@ STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors."
 CACHE_DIR = click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
                          help="Cache of normalised images "
                               "[default: $XDG_CACHE_HOME/deckbuilder/img].")
+FETCH_REMOTE = click.option("--fetch-remote", is_flag=True,
+                            help="Download the http(s) images the picked entries embed, once, "
+                                 "into the image cache (as 'remote_images: fetch' in the "
+                                 "spec); without it no request is ever made.")
 
 
 def allow_missing(verb: str) -> Callable[[F], F]:
@@ -151,6 +155,7 @@ def stops_cleanly(command: F) -> F:
 @STRICT
 @allow_missing("Build")
 @CACHE_DIR
+@FETCH_REMOTE
 @click.option("--single-file", is_flag=True,
               help="html: write one self-contained OUTDIR/<name>.html (scripts, styles, fonts "
                    "and images inlined) instead of the OUTDIR/<name>/ folder.")
@@ -159,8 +164,8 @@ def stops_cleanly(command: F) -> F:
                    "hashes) instead of copying it; the deck then needs the network.")
 @stops_cleanly
 def build_command(spec_path: Path, formats: str, out_dir: Path | None, strict: bool,
-                  allow_missing: bool, cache_dir: Path | None, single_file: bool,
-                  cdn: bool) -> None:
+                  allow_missing: bool, cache_dir: Path | None, fetch_remote: bool,
+                  single_file: bool, cdn: bool) -> None:
     """Build the decks of the talk SPEC (default: build/<spec name>.pptx beside it).
 
     Everything is checked before anything is written: a missing or unreadable image
@@ -171,7 +176,8 @@ def build_command(spec_path: Path, formats: str, out_dir: Path | None, strict: b
 
     wanted = list(RENDERERS) if formats == "all" else [f.strip() for f in formats.split(",")]
     result = build(spec_path, wanted, out_dir, strict=strict, allow_missing=allow_missing,
-                   progress=_progress(), cache_dir=cache_dir, single_file=single_file, cdn=cdn)
+                   progress=_progress(), cache_dir=cache_dir, single_file=single_file, cdn=cdn,
+                   fetch_remote=fetch_remote)
     report(result.warnings)
     click.echo(result.summary())
 
@@ -186,12 +192,17 @@ def build_command(spec_path: Path, formats: str, out_dir: Path | None, strict: b
 @click.option("--allow-missing", is_flag=True,
               help="Report picked images that are missing or unreadable as warnings "
                    "(build --allow-missing draws placeholders) instead of errors.")
-def check_command(spec_path: Path, as_json: bool, strict: bool, allow_missing: bool) -> None:
+@CACHE_DIR
+@FETCH_REMOTE
+def check_command(spec_path: Path, as_json: bool, strict: bool, allow_missing: bool,
+                  cache_dir: Path | None, fetch_remote: bool) -> None:
     """Check the talk SPEC without writing anything: spec, vault, picks and images.
 
     Prints a summary (slides per section, entries without a source, missing or
     unreadable images with note:line). Every problem goes to stderr as
     `talk.yaml:LINE: error: ...`; any error exits non-zero and prints nothing else.
+    With --fetch-remote (or `remote_images: fetch`), remote images are downloaded into
+    the image cache as `build` would, so a failed download is reported here.
     """
     import json
 
@@ -199,7 +210,8 @@ def check_command(spec_path: Path, as_json: bool, strict: bool, allow_missing: b
     from deckbuilder.commands.check import summary, to_json
     from deckbuilder.errors import report
 
-    result = check(spec_path, strict=strict, allow_missing=allow_missing)
+    result = check(spec_path, strict=strict, allow_missing=allow_missing,
+                   fetch_remote=fetch_remote, cache_dir=cache_dir)
     report(result.diagnostics)
     click.echo(json.dumps(to_json(result), ensure_ascii=False, indent=2) if as_json
                else summary(result))
@@ -229,10 +241,11 @@ def check_command(spec_path: Path, as_json: bool, strict: bool, allow_missing: b
 @STRICT
 @allow_missing("Export")
 @CACHE_DIR
+@FETCH_REMOTE
 @stops_cleanly
 def export_command(spec_path: Path, pdf: bool, handout: bool, sources: bool, bundle: bool,
                    max_pdf_mb: float | None, out_dir: Path | None, strict: bool,
-                   allow_missing: bool, cache_dir: Path | None) -> None:
+                   allow_missing: bool, cache_dir: Path | None, fetch_remote: bool) -> None:
     """Write the conference outputs of the talk SPEC: slides PDF, handout, sources, bundle.
 
     The PDFs need headless Chromium (`apt-get install chromium`, or set
@@ -255,7 +268,8 @@ def export_command(spec_path: Path, pdf: bool, handout: bool, sources: bool, bun
     chosen = (("pdf", pdf), ("handout", handout), ("sources", sources), ("bundle", bundle))
     wanted = [name for name, on in chosen if on] or ["pdf"]
     result = export(spec_path, wanted, out_dir, strict=strict, allow_missing=allow_missing,
-                    progress=_progress(), cache_dir=cache_dir, max_pdf_mb=max_pdf_mb)
+                    progress=_progress(), cache_dir=cache_dir, max_pdf_mb=max_pdf_mb,
+                    fetch_remote=fetch_remote)
     report(result.warnings)
     click.echo(result.summary())
 
@@ -272,8 +286,9 @@ def export_command(spec_path: Path, pdf: bool, handout: bool, sources: bool, bun
               help="Open the deck in the default web browser.")
 @allow_missing("Build")
 @CACHE_DIR
+@FETCH_REMOTE
 def serve_command(spec_path: Path, host: str, port: int, open_browser: bool,
-                  allow_missing: bool, cache_dir: Path | None) -> None:
+                  allow_missing: bool, cache_dir: Path | None, fetch_remote: bool) -> None:
     """Preview the talk SPEC in a browser, rebuilding and reloading on every change.
 
     Builds the HTML deck into a temporary folder, serves it at http://127.0.0.1:8000/
@@ -285,7 +300,8 @@ def serve_command(spec_path: Path, host: str, port: int, open_browser: bool,
     """
     from deckbuilder.serve import serve
 
-    serve(spec_path, host, port, open_browser, allow_missing, cache_dir)
+    serve(spec_path, host, port, open_browser, allow_missing, cache_dir,
+          fetch_remote=fetch_remote)
 
 
 @main.command("entries")

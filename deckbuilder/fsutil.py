@@ -292,6 +292,14 @@ def atomic_write_text(path: Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def cache_root(cache_dir: Path | None = None) -> Path:
+    """Return the image cache folder: `cache_dir`, else $XDG_CACHE_HOME/deckbuilder/img."""
+    if cache_dir is not None:
+        return cache_dir
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg) / "deckbuilder" / "img"
+
+
 # ---------------------------------------------------------------- what killed runs left
 
 

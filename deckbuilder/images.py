@@ -25,7 +25,8 @@ from PIL import Image, ImageCms
 # Pillow would hand to Ghostscript) are refused, and what check passes, the build reads.
 from deckbuilder.check import PILLOW_FORMATS, decode
 from deckbuilder.errors import BuildError, Diagnostic, Location
-from deckbuilder.fsutil import atomic_write_bytes, clean_stale
+# cache_root lives in fsutil: `remote`, an earlier stage, downloads into the same cache.
+from deckbuilder.fsutil import atomic_write_bytes, cache_root, clean_stale
 from deckbuilder.model import CANVAS, Normalised
 from deckbuilder.theme import Theme
 
@@ -33,14 +34,6 @@ PIPELINE_VERSION = "2"        # bump when the output of `_convert` changes
 GRAPHIC_FORMATS = frozenset({"PNG", "GIF", "BMP"})
 CANVAS_PPI = 96               # canvas px per inch: 1280 px across a 13.333 in slide
 QR_MODULE_PX = 16             # PNG pixels per QR module: sharp even on a full-screen slide
-
-
-def cache_root(cache_dir: Path | None = None) -> Path:
-    """Return the image cache folder: `cache_dir`, else $XDG_CACHE_HOME/deckbuilder/img."""
-    if cache_dir is not None:
-        return cache_dir
-    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(xdg) / "deckbuilder" / "img"
 
 
 def target_size(theme: Theme, aspect: str) -> tuple[int, int]:

@@ -26,9 +26,12 @@ Role = Literal["", "picture", "caption", "source", "title", "subtitle", "meta", 
 Order = Literal["note", "date", "reverse-date"]
 Placement = Literal["bottom", "right", "auto"]
 Aspect = Literal["16:9", "4:3"]
+# Whether a talk downloads the http(s) images its notes embed (never, unless asked).
+RemoteImages = Literal["off", "fetch"]
 ORDERS: tuple[Order, ...] = get_args(Order)
 PLACEMENTS: tuple[Placement, ...] = get_args(Placement)
 ASPECTS: tuple[Aspect, ...] = get_args(Aspect)
+REMOTE_IMAGES: tuple[RemoteImages, ...] = get_args(RemoteImages)
 
 # ---------------------------------------------------------------- vault entries
 
@@ -46,6 +49,15 @@ class ImageRef:
     @property
     def remote(self) -> bool:
         return self.target.startswith(("http://", "https://"))
+
+    @property
+    def key(self) -> str:
+        """Return the planner's key for the image: its vault path, or its URL when remote.
+
+        No vault-relative path starts with `http://` (a path has no empty part), so a
+        downloaded image's URL cannot collide with a file's key.
+        """
+        return self.path or (self.target if self.remote else "")
 
 
 @dataclass(frozen=True)
@@ -176,6 +188,7 @@ class Talk:
     slides: tuple[SlideSpec, ...] = ()
     slides_url: str = ""               # where the slides will be posted: a QR code shows it
     pptx_template: Path | None = None  # absolute: a .pptx/.potx whose master and layouts to use
+    remote_images: RemoteImages = "off"  # "fetch": download the http(s) images picked entries embed
 
     @property
     def name(self) -> str:

@@ -18,6 +18,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("template",),
     ("spec",),
     ("picks",),
+    ("remote",),
     ("check",),
     ("starter",),
     ("images",),

@@ -53,6 +53,9 @@ def summary(report: CheckReport) -> str:
     lines += [f"  {shown(p.entry.note)}:{p.entry.line}  {shown(p.image.target)}  "
               f"({p.problem}; picked on "
               f"line {p.pick_line})" for p in report.image_problems]
+    if report.remote:
+        lines.append(f"Remote images downloaded (or already in the image cache): "
+                     f"{len(report.remote)}")
     if report.hidden_warnings:
         n = report.hidden_warnings
         lines.append(f"({n} vault warning{'s are' if n > 1 else ' is'} about entries this "

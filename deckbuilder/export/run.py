@@ -97,7 +97,7 @@ def _outputs(outputs: Sequence[str]) -> set[str]:
 def export(spec_path: Path, outputs: Sequence[str] = ("pdf",), out_dir: Path | None = None,
            strict: bool = False, allow_missing: bool = False,
            progress: Progress | None = None, cache_dir: Path | None = None,
-           max_pdf_mb: float | None = None) -> ExportResult:
+           max_pdf_mb: float | None = None, fetch_remote: bool = False) -> ExportResult:
     """Return what exporting the talk at `spec_path` wrote; raise DeckError on any error.
 
     `outputs` holds any of "pdf" (OUTDIR/<name>.pdf), "handout" (<name>-handout.pdf),
@@ -115,7 +115,8 @@ def export(spec_path: Path, outputs: Sequence[str] = ("pdf",), out_dir: Path | N
         work = Path(tmp)
         formats = ("html", "pptx") if "bundle" in wanted else ("html",)
         built = build_mod.build(Path(spec_path), formats, work / "deck", strict, allow_missing,
-                                progress, cache_dir, single_file=True)
+                                progress, cache_dir, single_file=True,
+                                fetch_remote=fetch_remote)
         deck, theme, talk = built.deck, built.theme, built.talk
         # build returns what it planned with
         assert deck is not None and theme is not None and talk is not None

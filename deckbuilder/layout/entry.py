@@ -34,7 +34,7 @@ def alt_text(entry: Entry, ref: ImageRef, ctx: Ctx, index: int, count: int) -> s
 
 
 def _picture(ctx: Ctx, ref: ImageRef) -> Picture:
-    found = ctx.images.get(ref.path or "")
+    found = ctx.images.get(ref.key)
     if found is None:
         return Picture(float(ctx.theme.get("images.placeholder_aspect")), float("inf"))
     limit = found.width * ctx.theme.get("images.max_upscale")
@@ -149,7 +149,7 @@ def _choose(ctx: Ctx, entry: Entry, refs: Sequence[ImageRef]) -> _Placed:
 
 
 def _picture_item(ctx: Ctx, entry: Entry, ref: ImageRef, box: Box, i: int, n: int) -> Item:
-    found = ctx.images.get(ref.path or "")
+    found = ctx.images.get(ref.key)
     link = markup.safe_url(entry.source.url) if entry.source else None
     alt = alt_text(entry, ref, ctx, i, n)
     if found is None:
@@ -168,6 +168,8 @@ def entry_notes(entry: Entry, overflow: str = "") -> str:
     if entry.source and (entry.source.text or entry.source.url):
         parts.append("Source: " + " — ".join(x for x in (entry.source.text, entry.source.url)
                                                if x))
+    # A web-clipped picture's own address is its origin, whatever the source line says.
+    parts += [f"Image: {ref.target}" for ref in entry.images if ref.remote]
     if entry.notes.strip():
         parts.append(entry.notes.strip())
     if overflow:

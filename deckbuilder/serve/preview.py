@@ -58,9 +58,10 @@ class Builder:
     """Builds the HTML deck into numbered folders of a private work folder."""
 
     def __init__(self, spec_path: Path, workdir: Path, allow_missing: bool = False,
-                 cache_dir: Path | None = None):
+                 cache_dir: Path | None = None, fetch_remote: bool = False):
         self.spec_path, self.workdir = spec_path, workdir
         self.allow_missing, self.cache_dir = allow_missing, cache_dir
+        self.fetch_remote = fetch_remote
         self.count = 0
         self.kept: list[Path] = []     # the served deck's folder and the one before it
 
@@ -70,7 +71,7 @@ class Builder:
         out = self.workdir / f"build-{self.count}"
         try:
             result = build(self.spec_path, ("html",), out, allow_missing=self.allow_missing,
-                           cache_dir=self.cache_dir)
+                           cache_dir=self.cache_dir, fetch_remote=self.fetch_remote)
         except DeckError as e:
             shutil.rmtree(out, ignore_errors=True)
             return Outcome(None, None, e.diagnostics)
@@ -125,13 +126,14 @@ class Preview:
 
     def __init__(self, spec_path: Path, host: str = "127.0.0.1", port: int = 8000,
                  allow_missing: bool = False, cache_dir: Path | None = None,
-                 say: Say = _echo, interval: float = 0.5):
+                 say: Say = _echo, interval: float = 0.5, fetch_remote: bool = False):
         self.spec_path = Path(spec_path)
         self.host, self.port, self.say, self.interval = host, port, say, interval
         # Previews that were killed left their decks in $TMPDIR: remove those first.
         clean_stale_temp(("serve",), older_than=SERVE_LEFTOVER_AGE)
         self.workdir = Path(tempfile.mkdtemp(prefix=temp_prefix("serve")))
-        self.builder = Builder(self.spec_path, self.workdir, allow_missing, cache_dir)
+        self.builder = Builder(self.spec_path, self.workdir, allow_missing, cache_dir,
+                               fetch_remote)
         self.hub = Hub()
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
@@ -240,9 +242,10 @@ def _changed_line(changed: list[str], spec_path: Path) -> str:
 
 def serve(spec_path: Path, host: str = "127.0.0.1", port: int = 8000,
           open_browser: bool = False, allow_missing: bool = False,
-          cache_dir: Path | None = None, say: Say = _echo) -> None:
+          cache_dir: Path | None = None, say: Say = _echo, fetch_remote: bool = False) -> None:
     """Serve a live preview of the talk until Ctrl-C; return once everything is cleaned up."""
-    with Preview(spec_path, host, port, allow_missing, cache_dir, say) as preview:
+    with Preview(spec_path, host, port, allow_missing, cache_dir, say,
+                 fetch_remote=fetch_remote) as preview:
         say(f"serving {preview.url}  (Ctrl-C to stop)", False)
         if host in ("0.0.0.0", "::", ""):
             say("listening on every network interface: anyone who can reach this machine "

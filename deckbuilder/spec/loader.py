@@ -20,8 +20,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from deckbuilder import theme as themes
 from deckbuilder.spec import yamlnodes as y
 from deckbuilder.errors import Diagnostic, SpecError, check, error
-from deckbuilder.model import (ASPECTS, ORDERS, Criteria, ImagePick, Select, SlideSpec,
-                               Source, Talk)
+from deckbuilder.model import (ASPECTS, ORDERS, REMOTE_IMAGES, Criteria, ImagePick, Select,
+                               SlideSpec, Source, Talk)
 from deckbuilder.spec import schema
 from deckbuilder.spec.schema import Key
 from deckbuilder.vault import glob_regex, too_wide
@@ -173,6 +173,10 @@ def _url(c: Collector, node: Node, key: str) -> str | None:
                     f"not '{value}'")
         return None
     return value
+
+
+def _remote_images(c: Collector, node: Node, key: str) -> str | None:
+    return y.choice(c, node, key, REMOTE_IMAGES)
 
 
 def _aspect(c: Collector, node: Node, key: str) -> str | None:
@@ -328,6 +332,10 @@ TOP: tuple[Key, ...] = (
     Key("slides_url", _url, "URL", "Where the slides will be posted: the closing slide "
         "shows it as a QR code with the URL under it (the theme's `qr.slides` can add the "
         "title and credits slides).", default=""),
+    Key("remote_images", _remote_images, "`fetch` or `off`", "`fetch` downloads the "
+        "`http(s)` images the picked entries embed (`![](https://…/figure.png)`), once, "
+        "into the image cache; `off` makes no request, and such an image is missing; see "
+        "[remote images](#remote-images).", default="off"),
 )
 
 SELECT: tuple[Key, ...] = (
