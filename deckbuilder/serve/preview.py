@@ -244,19 +244,21 @@ def serve(spec_path: Path, host: str = "127.0.0.1", port: int = 8000,
           open_browser: bool = False, allow_missing: bool = False,
           cache_dir: Path | None = None, say: Say = _echo, fetch_remote: bool = False) -> None:
     """Serve a live preview of the talk until Ctrl-C; return once everything is cleaned up."""
-    with Preview(spec_path, host, port, allow_missing, cache_dir, say,
-                 fetch_remote=fetch_remote) as preview:
-        say(f"serving {preview.url}  (Ctrl-C to stop)", False)
-        if host in ("0.0.0.0", "::", ""):
-            say("listening on every network interface: anyone who can reach this machine "
-                "can see the deck", True)
-        if open_browser:
-            webbrowser.open(preview.url)
-        try:
-            with _interrupted_by_termination():
-                preview.wait()
-        except KeyboardInterrupt:
-            say("stopping", False)
+    # The handlers go in before the first build: a SIGTERM arriving just after "serving"
+    # is printed must still clean up (Preview.__enter__ stops what it started).
+    try:
+        with _interrupted_by_termination(), Preview(spec_path, host, port, allow_missing,
+                                                    cache_dir, say,
+                                                    fetch_remote=fetch_remote) as preview:
+            say(f"serving {preview.url}  (Ctrl-C to stop)", False)
+            if host in ("0.0.0.0", "::", ""):
+                say("listening on every network interface: anyone who can reach this "
+                    "machine can see the deck", True)
+            if open_browser:
+                webbrowser.open(preview.url)
+            preview.wait()
+    except KeyboardInterrupt:
+        say("stopping", False)
 
 
 @contextmanager
