@@ -360,7 +360,8 @@ def screens_vault(n: int, seed: int, jobs: int | None) -> tuple[Path, dict[str, 
         if saved.get("params") == params:
             return root, saved["stats"], [Picture(**p) for p in saved["pictures"]]
     t = time.perf_counter()
-    print(f"Generating {n} screenshots (once; cached in {root.relative_to(ROOT)}) ...", flush=True)
+    print(f"Writing the vault of {n} screenshots (images drawn once, into "
+          f"{SCREENS.relative_to(ROOT)}/pool-*; this vault is cached too) ...", flush=True)
     stats, pictures = make_screens_vault(root, n, seed, SCREENS, jobs)
     print(f"  {time.perf_counter() - t:.0f} s", flush=True)
     meta.write_text(json.dumps({"params": params, "stats": asdict(stats),
@@ -416,33 +417,40 @@ def deck_cases(inp: Inputs, tools: Tools) -> list[Case]:
         return lambda s: [db, "build", str(inp.spec), *fmt, "-o", str(s / "out"),
                           "--cache-dir", str(s / "cache")]
 
+    # The warm cases share one cache and one output folder for the whole series (a
+    # rebuild over the last deck), filled by one untimed build of both formats: the
+    # two formats use the same normalised images, and it saves a cold build per size.
+    shared = fresh(WORK / str(inp.n) / "runs" / "warm")
+
     def warm(fmt: list[str]) -> Callable[[Path], list[str]]:
-        # one cache and one output folder for the whole series: a rebuild over the last deck
-        return lambda s: [db, "build", str(inp.warm_spec), *fmt, "-o", str(s.parent / "out"),
-                          "--cache-dir", str(s.parent / "cache")]
+        return lambda s: [db, "build", str(inp.warm_spec), *fmt, "-o", str(shared / "out"),
+                          "--cache-dir", str(shared / "cache")]
 
     def empty_cache(s: Path, i: int) -> None:
         fresh(s / "cache")
         fresh(s / "out")
 
     def edit_caption(s: Path, i: int) -> None:
-        # a different caption every run, so every warm run has a change to build
-        change_one_caption(inp.warm_vault, inp.pictures, f"Changed caption, run {i + 1}")
+        # a caption no earlier build saw (the run's folder names the case), so every warm
+        # run of either format has a change to build, even with caches shared by formats
+        change_one_caption(inp.warm_vault, inp.pictures,
+                           f"Changed caption, {s.parent.name} run {i + 1}")
 
     pptx, html = ["-f", "pptx"], ["-f", "html", "--single-file"]
+    fill = warm(["-f", "pptx,html", "--single-file"])
     name = inp.spec.stem
     chrome_missing = missing or ("" if tools.chrome else "no Chromium")
     return [
         Case("pptx-cold", "PPTX, empty image cache", "deckbuilder", cold(pptx),
              lambda s: s / "out" / f"{name}.pptx", ROOT, empty_cache, missing=missing),
         Case("pptx-warm", "PPTX, cache filled, one caption changed", "deckbuilder", warm(pptx),
-             lambda s: s.parent / "out" / "talk-warm.pptx", ROOT, edit_caption,
-             setup=warm(pptx), missing=missing),
+             lambda s: shared / "out" / "talk-warm.pptx", ROOT, edit_caption,
+             setup=fill, missing=missing),
         Case("html-cold", "one-file HTML, empty image cache", "deckbuilder", cold(html),
              lambda s: s / "out" / f"{name}.html", ROOT, empty_cache, missing=missing),
         Case("html-warm", "one-file HTML, cache filled, one caption changed", "deckbuilder",
-             warm(html), lambda s: s.parent / "out" / "talk-warm.html", ROOT, edit_caption,
-             setup=warm(html), missing=missing),
+             warm(html), lambda s: shared / "out" / "talk-warm.html", ROOT, edit_caption,
+             setup=fill, missing=missing),
         Case("pdf-cold", "slides PDF (`export --pdf`), empty image cache", "deckbuilder",
              lambda s: [db, "export", str(inp.spec), "--pdf", "-o", str(s / "out"),
                         "--cache-dir", str(s / "cache")],
@@ -537,12 +545,15 @@ def run_size(inp: Inputs, cases: list[Case], tools: Tools, repeat: int, interval
     results = {c.key: Result(inp.n, c.key, c.label, c.tool, skipped=c.missing) for c in cases}
     live = [c for c in cases if not c.missing]
     scratch = {c.key: fresh(WORK / str(inp.n) / "runs" / c.key / "run") for c in live}
+    setups: dict[tuple[str, ...], str] = {}   # each setup command runs once: its error, if any
     for c in live:
         if c.setup:   # untimed: fill the image cache the warm runs find
-            done = subprocess.run(c.setup(scratch[c.key]), cwd=c.cwd, env=env,
-                                  capture_output=True, check=False)
-            if done.returncode:
-                results[c.key].error = done.stderr.decode(errors="replace")[-1500:]
+            cmd = tuple(c.setup(scratch[c.key]))
+            if cmd not in setups:
+                print(f"  N={inp.n} filling the image cache of the warm cases (untimed) ...", flush=True)
+                done = subprocess.run(cmd, cwd=c.cwd, env=env, capture_output=True, check=False)
+                setups[cmd] = done.stderr.decode(errors="replace")[-1500:] if done.returncode else ""
+            results[c.key].error = setups[cmd]
     for i in range(repeat):
         for c in live:
             res = results[c.key]
@@ -564,8 +575,8 @@ def run_size(inp: Inputs, cases: list[Case], tools: Tools, repeat: int, interval
             print(f"  N={inp.n} round {i + 1}/{repeat} {c.key:16} {run.wall:7.2f} s wall "
                   f"{run.cpu:7.2f} s CPU {run.peak_mib:7.0f} MiB ({run.samples} samples)", flush=True)
     for c in live:   # image caches are big (N = 1000: hundreds of MB); the last outputs stay
-        for cache in (scratch[c.key] / "cache", scratch[c.key].parent / "cache"):
-            shutil.rmtree(cache, ignore_errors=True)
+        shutil.rmtree(scratch[c.key] / "cache", ignore_errors=True)
+    shutil.rmtree(WORK / str(inp.n) / "runs" / "warm" / "cache", ignore_errors=True)
     return [results[c.key] for c in cases]
 
 
