@@ -36,7 +36,6 @@ import argparse
 import ctypes
 import json
 import os
-import platform
 import re
 import resource
 import shutil
