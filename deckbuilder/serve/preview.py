@@ -25,7 +25,8 @@ from typing import Callable, Iterator
 
 from deckbuilder.build import BuildResult, build
 from deckbuilder.errors import DeckError, Diagnostic
-from deckbuilder.serve.server import Hub, Server, Status, bind, deck_id, url_of
+from deckbuilder.serve.picker import Picker
+from deckbuilder.serve.server import Hub, Server, Status, bind, deck_id, loopback, url_of
 from deckbuilder.serve.watch import Poller, Watched, changes, rebase, watched
 
 Say = Callable[[str, bool], None]   # (text, is_error)
@@ -122,12 +123,14 @@ class Preview:
 
     def __init__(self, spec_path: Path, host: str = "127.0.0.1", port: int = 8000,
                  allow_missing: bool = False, cache_dir: Path | None = None,
-                 say: Say = _echo, interval: float = 0.5):
+                 say: Say = _echo, interval: float = 0.5, allow_remote_edits: bool = False):
         self.spec_path = Path(spec_path)
         self.host, self.port, self.say, self.interval = host, port, say, interval
         self.workdir = Path(tempfile.mkdtemp(prefix="deckbuilder-serve-"))
         self.builder = Builder(self.spec_path, self.workdir, allow_missing, cache_dir)
         self.hub = Hub()
+        # The picker writes the spec: only from this machine, unless asked for.
+        self.picker = Picker(self.spec_path, loopback(host) or allow_remote_edits, cache_dir)
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
         self.server: Server | None = None
@@ -147,7 +150,7 @@ class Preview:
 
     def start(self) -> None:
         """Listen, build once, then start serving and watching; return at once."""
-        self.server, note = bind(self.host, self.port, self.hub)  # a busy port fails first
+        self.server, note = bind(self.host, self.port, self.hub, self.picker)  # a busy port fails first
         if note:
             self.say(note, False)
         self.url = url_of(self.server, self.host)
@@ -169,9 +172,10 @@ class Preview:
         previous = self.hub.status
         for text, err in report_line(outcome, previous, first):
             self.say(text, err)
-        self.hub.publish(status_of(outcome, previous), outcome.root)
-        if outcome.result is not None:
+        if outcome.result is not None:   # before the page hears of the new deck
             self.images = outcome.result.inputs
+            self.picker.update(outcome.result.vault, outcome.result.deck)
+        self.hub.publish(status_of(outcome, previous), outcome.root)
         what = watched(self.spec_path, self.images)
         return what, rebase(before, poller.snapshot(what))
 
@@ -235,13 +239,19 @@ def _changed_line(changed: list[str], spec_path: Path) -> str:
 
 def serve(spec_path: Path, host: str = "127.0.0.1", port: int = 8000,
           open_browser: bool = False, allow_missing: bool = False,
-          cache_dir: Path | None = None, say: Say = _echo) -> None:
+          cache_dir: Path | None = None, say: Say = _echo,
+          allow_remote_edits: bool = False) -> None:
     """Serve a live preview of the talk until Ctrl-C; return once everything is cleaned up."""
-    with Preview(spec_path, host, port, allow_missing, cache_dir, say) as preview:
+    with Preview(spec_path, host, port, allow_missing, cache_dir, say,
+                 allow_remote_edits=allow_remote_edits) as preview:
         say(f"serving {preview.url}  (Ctrl-C to stop)", False)
+        say(f"picker  {preview.url}__deckbuilder/picker  (choose slides by looking"
+            f"{'' if preview.picker.editable else '; read-only'})", False)
         if host in ("0.0.0.0", "::", ""):
             say("listening on every network interface: anyone who can reach this machine "
-                "can see the deck", True)
+                "can see the deck" + ("" if preview.picker.editable else
+                                      "; the picker is read-only (--allow-remote-edits)"),
+                True)
         if open_browser:
             webbrowser.open(preview.url)
         try:
