@@ -105,8 +105,12 @@ def _slides_node(text: str) -> tuple[SequenceNode | None, int]:
     raise EditError("the spec has no 'slides:' list")
 
 
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
 def _key_indent(lines: list[str], line: int) -> int:
-    return len(lines[line]) - len(lines[line].lstrip(" "))
+    return _indent(lines[line])
 
 
 def _last_line(node: Node) -> int:
@@ -131,6 +135,10 @@ def _locate(lines: list[str], seq: SequenceNode | None, key_line: int) -> list[I
         last = _last_line(node)
         while last > first and not lines[last].strip():
             last -= 1
+        # Comment lines right below it, indented as its keys are, are its own.
+        while last + 1 < len(lines) and _indent(lines[last + 1]) > dash and \
+                lines[last + 1].lstrip().startswith("#"):
+            last += 1
         lead = first
         while lead - 1 >= floor and lines[lead - 1].lstrip().startswith("#"):
             lead -= 1
