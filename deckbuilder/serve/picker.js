@@ -36,7 +36,7 @@
   function pattern(text) {
     // `match`: a regular expression, case-insensitive, ^ and $ at each line. Text that is
     // not one (while it is being typed) is searched for as it is.
-    text = text.replace(/^\(\?[imsux]+\)/, "");   // (?i) at the start: always case-insensitive here
+    text = (text || "").replace(/^\(\?[imsux]+\)/, "");   // (?i) at the start: always case-insensitive here
     if (!text) return null;
     try { return new RegExp(text, "im"); } catch (e) {
       return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "im");
