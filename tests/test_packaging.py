@@ -58,6 +58,8 @@ def _assert_complete_wheel(wheel: Path) -> set[str]:
               "deckbuilder/_vendor/revealjs/reveal.js",
               *carlito,
               *(f"deckbuilder/_vendor/{path}" for path in _vendor_assets().vendored_paths()),
+              "deckbuilder/serve/picker.html", "deckbuilder/serve/picker.js",
+              "deckbuilder/serve/picker.css", "deckbuilder/serve/livereload.js",
               "deckbuilder/cli.py"]
     missing = [name for name in needed if name not in names]
     assert not missing, f"{wheel.name} lacks {missing}"

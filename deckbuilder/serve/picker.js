@@ -20,6 +20,8 @@
   var pickOf = {};              // entry number -> the image item that names it
   var cards = new Map();        // view position -> card element (only the visible ones)
   var cols = 1, cardW = MIN_W, focusAt = 0, deckSlide = null, busy = false;
+  var seq = 0;                  // the latest spec request: an older answer is dropped
+  var editing = false;          // a caption is being typed: the talk list waits
 
   // ------------------------------------------------------------ the rules of picks.py
 
@@ -92,9 +94,10 @@
   }
 
   function loadSpec() {
+    var mine = ++seq;
     return getJSON("spec.json").then(function (state) {
       var again = state.generation !== generation ? loadEntries() : Promise.resolve();
-      return again.then(function () { setSpec(state); });
+      return again.then(function () { if (mine === seq) setSpec(state); });
     });
   }
 
@@ -109,7 +112,7 @@
     });
     $("mode").textContent = state.error ? "(" + state.error + ")" :
       state.editable ? "" : "(read-only)";
-    renderTalk();
+    if (!editing) renderTalk();
     refresh();
   }
 
@@ -383,17 +386,21 @@
     input.value = item.caption || (e ? e[CAPTION] : "");
     input.setAttribute("aria-label", "Caption of this slide (Enter saves, Escape cancels, empty: the note's own)");
     what.replaceWith(input);
+    editing = true;
     input.focus();
     input.select();
     var done = false;
     function finish(save) {
       if (done) return;
       done = true;
+      editing = false;
       var value = input.value.trim();
       if (save && value !== (item.caption || (e ? e[CAPTION] : ""))) {
         var own = e && value === e[CAPTION];
         edit({op: "caption", index: item.index, caption: own || !value ? null : value},
-          value && !own ? "caption set" : "caption back to the note's own");
+          value && !own ? "caption set" : "caption back to the note's own").then(function () {
+          if (input.isConnected) { renderTalk(); focusItem(item.index); }   // not written
+        });
       } else {
         renderTalk();
         focusItem(item.index);
@@ -420,6 +427,7 @@
   function edit(op, done) {
     if (!spec || !spec.editable || busy) return Promise.resolve();
     busy = true;
+    ++seq;
     op.hash = spec.hash;
     var focusTo = op.op === "move" ? op.to : op.op === "remove" ? Math.max(0, op.index - 1) : op.index;
     return fetch(P + "edit", {method: "POST", cache: "no-store",

@@ -84,6 +84,8 @@ class Picker:
         self.generation = 0
         self._entries_json = b""
         self._index: dict[str, int] = {}
+        self.builds = 0
+        self._state: tuple[tuple[Any, ...], dict[str, Any]] | None = None
 
     def update(self, vault: Vault | None, deck: Deck | None) -> None:
         """Take the vault and deck of a good build (entries JSON made again if it changed)."""
@@ -98,6 +100,7 @@ class Picker:
                 self.vault = vault
         if deck is not None:
             self.deck = deck
+            self.builds += 1
 
     def entries_json(self) -> bytes:
         """Return every entry of the vault as JSON (built once per vault)."""
@@ -120,6 +123,16 @@ class Picker:
         except OSError as e:
             return Reply(200, {"error": f"cannot read the spec: {e.strerror or e}",
                                "items": [], "hash": "", "editable": False})
+        # The page asks after every build; resolving picks over a big vault is not free.
+        key = (specedit.digest(data), self.generation, self.builds)
+        cached = self._state
+        if cached is not None and cached[0] == key:
+            return Reply(200, cached[1])
+        body = self._state_of(data)
+        self._state = (key, body)
+        return Reply(200, body)
+
+    def _state_of(self, data: bytes) -> dict[str, Any]:
         body: dict[str, Any] = {"hash": specedit.digest(data), "editable": self.editable,
                                 "generation": self.generation, "error": None,
                                 "slides": [s.line for s in self.deck.slides] if self.deck else []}
@@ -127,9 +140,9 @@ class Picker:
             located = specedit.Spec.parse(data)
         except specedit.EditError as e:
             body.update(error=str(e), items=[], editable=False)
-            return Reply(200, body)
+            return body
         body["items"] = self._items(located)
-        return Reply(200, body)
+        return body
 
     def _items(self, located: specedit.Spec) -> list[dict[str, Any]]:
         talk, _ = spec.parse(self.spec_path)
