@@ -283,3 +283,13 @@ def test_thumbnails_are_made_once_and_cached(serving, cache):
         with pytest.raises(urllib.error.HTTPError) as e:
             urllib.request.urlopen(serving.url + "__deckbuilder/" + bad, timeout=30)
         assert e.value.code == 404
+
+
+def test_a_select_group_follows_the_filter_it_holds(serving, talk):
+    entries = json.loads(urllib.request.urlopen(
+        serving.url + "__deckbuilder/entries.json", timeout=30).read())["entries"]
+    talk.write_text(SPEC.replace("tags: [data/dedup]", "tags: [eval/ablation]"), "utf-8")
+    group = state(serving)["items"][1]
+    assert group["value"] == {"tags": ["eval/ablation"], "order": "date"}
+    assert [entries[i][0] for i in group["entries"]] == [
+        "Pasted image 20240502141233", "Pasted image 20240502142010"]
