@@ -293,3 +293,21 @@ def test_a_select_group_follows_the_filter_it_holds(serving, talk):
     assert group["value"] == {"tags": ["eval/ablation"], "order": "date"}
     assert [entries[i][0] for i in group["entries"]] == [
         "Pasted image 20240502141233", "Pasted image 20240502142010"]
+
+
+def test_text_is_matched_by_the_rules_of_select(serving):
+    def match(q: str) -> dict[str, Any]:
+        url = serving.url + "__deckbuilder/match?q=" + urllib.request.quote(q)
+        with urllib.request.urlopen(url, timeout=30) as r:
+            return json.loads(r.read())
+
+    entries = serving.picker.vault.entries
+    ids = [e.id for e in entries]
+    from deckbuilder import picks
+    from deckbuilder.model import Criteria
+
+    for q in ("(?i)TIDYSET", "judge|benchmark", "^left", "minhash"):   # notes are searched too
+        expected = [e.id for e in picks.filter(entries, Criteria(match=q))]
+        assert [ids[i] for i in match(q)["entries"]] == expected, q
+    assert match("8% (of")["entries"] == []   # not a regex yet: searched as typed
+    assert [ids[i] for i in match("**8%**")["entries"]] == []

@@ -5,14 +5,14 @@
   // items beside them. Every change is one POST /__deckbuilder/edit with this run's
   // token and the hash of the spec as last read; the server edits the spec file only.
   var P = "/__deckbuilder/";
-  var ID = 0, NOTE = 1, LINE = 2, DATE = 3, KEY = 4, TAGS = 5, CAPTION = 6, SOURCE = 7,
-    NOTES = 8, IMAGES = 9, MARKDOWN = 10;
+  var ID = 0, NOTE = 1, LINE = 2, KEY = 3, TAGS = 4, CAPTION = 5, SOURCE = 6, IMAGES = 7;
   var ROW_H = 292, MIN_W = 210, GAP = 12, PAD = 12, OVERSCAN = 2;
   var token = document.querySelector('meta[name="deckbuilder-token"]').content;
   var $ = function (id) { return document.getElementById(id); };
   var grid = $("grid"), space = $("space"), list = $("items");
 
-  var entries = [], generation = -1, tagsOf = [], searched = [];
+  var entries = [], notes = [], generation = -1, tagsOf = [];
+  var matched = {text: null, set: null};   // the server's answer for the text box
   var spec = null;              // the spec's state from /spec.json
   var view = [];                // entry numbers shown, in order
   var chosen = {};              // tag -> true: the chips pressed
@@ -35,19 +35,22 @@
     return false;
   }
 
-  function pattern(text) {
-    // `match`: a regular expression, case-insensitive, ^ and $ at each line. Text that is
-    // not one (while it is being typed) is searched for as it is.
-    text = (text || "").replace(/^\(\?[imsux]+\)/, "");   // (?i) at the start: always case-insensitive here
-    if (!text) return null;
-    try { return new RegExp(text, "im"); } catch (e) {
-      return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "im");
-    }
+  function matching(text) {
+    // `match` is searched by the server with picks.filter itself (Python's regex
+    // dialect, in the notes too, which the page does not load): a promise of a Set.
+    if (!text) return Promise.resolve(null);
+    if (matched.text === text) return Promise.resolve(matched.set);
+    return getJSON("match?q=" + encodeURIComponent(text)).then(function (r) {
+      if (r.error) say(r.error, true);
+      matched = {text: text, set: new Set(r.entries || [])};
+      return matched.set;
+    });
   }
 
-  function compile(c) {
-    // c: {tags: [...], from: "YYYY-MM-DD", to: "YYYY-MM-DD", match: "..."}, as a select.
-    var tags = c.tags || [], from = c.from || "", to = c.to || "", re = pattern(c.match);
+  function compile(c, found) {
+    // c: {tags: [...], from: "YYYY-MM-DD", to: "YYYY-MM-DD"}, as a select; found: the
+    // entries the text matches (null: no text).
+    var tags = c.tags || [], from = c.from || "", to = c.to || "";
     return function (i) {
       var e = entries[i];
       if (tags.length && !tags.some(function (t) { return hasTag(tagsOf[i], t); })) return false;
@@ -55,12 +58,12 @@
         var day = e[KEY].slice(0, 10);
         if (!day || (from && day < from) || (to && day > to)) return false;
       }
-      return re === null || re.test(searched[i]);
+      return found === null || found.has(i);
     };
   }
 
-  function filter(c) {
-    var test = compile(c), out = [];
+  function filter(c, found) {
+    var test = compile(c, found === undefined ? null : found), out = [];
     for (var i = 0; i < entries.length; i++) if (test(i)) out.push(i);
     return out;
   }
@@ -85,11 +88,10 @@
   function loadEntries() {
     return getJSON("entries.json").then(function (data) {
       entries = data.entries;
+      notes = data.notes;
       generation = data.generation;
+      matched = {text: null, set: null};
       tagsOf = entries.map(function (e) { return e[TAGS].map(function (t) { return t.toLowerCase(); }); });
-      searched = entries.map(function (e) {
-        return [e[MARKDOWN] === null ? e[CAPTION] : e[MARKDOWN], e[NOTES], e[SOURCE]].join("\n");
-      });
     });
   }
 
@@ -97,7 +99,7 @@
     var mine = ++seq;
     return getJSON("spec.json").then(function (state) {
       var again = state.generation !== generation ? loadEntries() : Promise.resolve();
-      return again.then(function () { if (mine === seq) setSpec(state); });
+      return again.then(function () { if (mine === seq) return setSpec(state); });
     });
   }
 
@@ -113,7 +115,7 @@
     $("mode").textContent = state.error ? "(" + state.error + ")" :
       state.editable ? "" : "(read-only)";
     if (!editing) renderTalk();
-    refresh();
+    return refresh();
   }
 
   // ------------------------------------------------------------ filters and chips
@@ -123,11 +125,18 @@
       match: $("q").value};
   }
 
+  var refreshes = 0;
   function refresh() {
-    var c = criteria();
-    view = ordered(filter(c), $("order").value);
+    var mine = ++refreshes, c = criteria();
+    return matching(c.match).then(function (found) {
+      if (mine === refreshes) show(c, found);
+    });
+  }
+
+  function show(c, found) {
+    view = ordered(filter(c, found), $("order").value);
     $("count").textContent = view.length + " of " + entries.length + " entries";
-    renderChips(filter({from: c.from, to: c.to, match: c.match}));
+    renderChips(filter({from: c.from, to: c.to}, found));
     focusAt = Math.min(focusAt, Math.max(view.length - 1, 0));
     cards.forEach(function (el) { el.remove(); });
     cards.clear();
@@ -170,6 +179,16 @@
     cardW = (width - GAP * (cols - 1)) / cols;
     space.style.height = (Math.ceil(view.length / cols) * ROW_H + PAD) + "px";
     render();
+    loadImages();
+  }
+
+  // While the grid scrolls, cards pass by too fast to be worth a thumbnail: pictures
+  // are asked for once it has rested, for the cards then in view.
+  function loadImages() {
+    cards.forEach(function (el) {
+      var img = el.querySelector("img[data-src]");
+      if (img) { img.src = img.dataset.src; img.removeAttribute("data-src"); }
+    });
   }
 
   function render() {
@@ -218,7 +237,7 @@
       var img = document.createElement("img");
       img.alt = "";
       img.decoding = "async";
-      img.src = thumb(i, e[IMAGES].indexOf(1));
+      img.dataset.src = thumb(i, e[IMAGES].indexOf(1));
       pic.appendChild(img);
     } else {
       pic.appendChild(text("span", "none", "no picture"));
@@ -228,13 +247,13 @@
     var body = document.createElement("div");
     body.className = "body";
     body.appendChild(text("p", "cap", e[CAPTION] || e[ID]));
-    body.appendChild(text("p", "meta", (e[DATE] ? e[DATE].slice(0, 10) + " · " : "") +
-      e[NOTE] + ":" + e[LINE]));
+    body.appendChild(text("p", "meta", (e[KEY] ? e[KEY].slice(0, 10) + " · " : "") +
+      notes[e[NOTE]] + ":" + e[LINE]));
     body.appendChild(text("p", "tags", e[TAGS].map(function (t) { return "#" + t; }).join(" ")));
     if (e[SOURCE]) body.appendChild(text("p", "src", e[SOURCE]));
     el.appendChild(body);
     el.setAttribute("aria-label", (i in shownAt ? "in the talk as #" + shownAt[i] + ": " : "") +
-      (e[CAPTION] || e[ID]) + ", " + e[NOTE] + ":" + e[LINE]);
+      (e[CAPTION] || e[ID]) + ", " + notes[e[NOTE]] + ":" + e[LINE]);
     return el;
   }
 
@@ -245,6 +264,7 @@
     if (y < grid.scrollTop) grid.scrollTop = y - PAD;
     else if (y + ROW_H > grid.scrollTop + grid.clientHeight) grid.scrollTop = y + ROW_H - grid.clientHeight;
     render();
+    loadImages();
     cards.forEach(function (el, k) { el.tabIndex = k === focusAt ? 0 : -1; });
     cards.get(focusAt).focus();
   }
@@ -323,7 +343,7 @@
     var p = text("p", item.caption ? "cap over" : "cap", (i in shownAt ? "#" + shownAt[i] + " " : "") + caption);
     if (item.caption) p.title = "caption set in the spec";
     what.appendChild(p);
-    what.appendChild(text("p", "sub", "line " + item.line + (e ? " · " + e[NOTE] + ":" + e[LINE] :
+    what.appendChild(text("p", "sub", "line " + item.line + (e ? " · " + notes[e[NOTE]] + ":" + e[LINE] :
       " · no such entry: " + item.value)));
     li.appendChild(what);
     li.setAttribute("aria-label", "Slide item " + (item.index + 1) + ": " + caption);
@@ -451,11 +471,14 @@
 
   // ------------------------------------------------------------ events
 
+  var resting = null;
   grid.addEventListener("scroll", function () {
     if (!render.queued) {
       render.queued = true;
       requestAnimationFrame(function () { render.queued = false; render(); });
     }
+    clearTimeout(resting);
+    resting = setTimeout(loadImages, 120);
   }, {passive: true});
   window.addEventListener("resize", function () { cards.forEach(function (el) { el.remove(); }); cards.clear(); layout(); });
 
@@ -481,9 +504,11 @@
     var b = ev.target.closest(".chip");
     if (!b) return;
     if (chosen[b.dataset.tag]) delete chosen[b.dataset.tag]; else chosen[b.dataset.tag] = true;
-    refresh();
-    var again = $("chips").querySelector('[data-tag="' + CSS.escape(b.dataset.tag) + '"]');
-    if (again) again.focus();
+    var tag = b.dataset.tag;
+    refresh().then(function () {
+      var again = $("chips").querySelector('[data-tag="' + CSS.escape(tag) + '"]');
+      if (again) again.focus();
+    });
   });
   var typing = null;
   $("q").addEventListener("input", function () { clearTimeout(typing); typing = setTimeout(refresh, 80); });
@@ -574,8 +599,17 @@
 
   window.deckbuilderPicker = {
     ready: false,
-    filter: function (c) { return filter(c).map(function (i) { return entries[i][ID]; }); },
-    ordered: function (c, order) { return ordered(filter(c), order).map(function (i) { return entries[i][ID]; }); },
+    // What the page shows for criteria {tags, from, to, match}: a promise of entry ids.
+    filter: function (c) {
+      return matching(c.match).then(function (found) {
+        return filter(c, found).map(function (i) { return entries[i][ID]; });
+      });
+    },
+    ordered: function (c, order) {
+      return matching(c.match).then(function (found) {
+        return ordered(filter(c, found), order).map(function (i) { return entries[i][ID]; });
+      });
+    },
     visibleCards: function () { return cards.size; }
   };
   loadEntries().then(loadSpec).then(function () {

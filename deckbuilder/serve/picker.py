@@ -20,13 +20,14 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
+import regex
 import yaml
 
 from deckbuilder import picks, spec
 from deckbuilder.fsutil import atomic_write_bytes
-from deckbuilder.model import Deck, Entry, Vault
+from deckbuilder.model import Criteria, Deck, Entry, Vault
 from deckbuilder.serve import specedit
 
 ASSETS = Path(__file__).parent
@@ -48,26 +49,36 @@ class Reply:
 
 
 def sort_key(entry: Entry) -> str:
-    """Return the entry's instant as text that sorts as `picks.ordered` sorts ("" undated)."""
+    """Return the entry's instant as text that sorts as `picks.ordered` sorts ("" undated).
+
+    Naive ISO date-times are fixed-width up to the seconds, and fractions only follow
+    them, so comparing the strings compares the instants.
+    """
     if entry.date is None:
         return ""
     when = entry.date if isinstance(entry.date, datetime) else \
         datetime.combine(entry.date, time.min)
-    return when.replace(tzinfo=None).isoformat(timespec="microseconds")
+    return when.replace(tzinfo=None).isoformat()
 
 
-def entry_row(entry: Entry) -> list[Any]:
-    """Return one entry as the page gets it (a list: 10,000 of them stay small).
+def entry_row(entry: Entry, note: int) -> list[Any]:
+    """Return one entry as the page gets it (a list: tens of thousands stay small).
 
-    [id, note, line, date, sort key, tags, caption text, source text, notes, which
-    images are files, the caption's Markdown when it differs from its text (what
-    `match` searches)].
+    [id, number of its note, line, sort key, tags, caption text, source text, which
+    images are files]. Notes and caption Markdown stay here: text is matched by
+    `match` (`picks.filter`), not in the page.
     """
     source = entry.source.text if entry.source else ""
-    return [entry.id, entry.note, entry.line, entry.date.isoformat() if entry.date else None,
-            sort_key(entry), list(entry.tags), entry.caption_text, source, entry.notes,
-            [1 if i.path else 0 for i in entry.images],
-            entry.caption if entry.caption != entry.caption_text else None]
+    return [entry.id, note, entry.line, sort_key(entry), list(entry.tags), entry.caption_text,
+            source, [1 if i.path else 0 for i in entry.images]]
+
+
+def entries_document(entries: Sequence[Entry], generation: int) -> bytes:
+    """Return the JSON the page loads: the note paths once, and a row per entry."""
+    notes: dict[str, int] = {}
+    rows = [entry_row(e, notes.setdefault(e.note, len(notes))) for e in entries]
+    return json.dumps({"generation": generation, "notes": list(notes), "entries": rows},
+                      ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 class Picker:
@@ -85,26 +96,51 @@ class Picker:
         self._entries_json = b""
         self._index: dict[str, int] = {}
         self.builds = 0
+        self.opened = False                   # has a page asked for the entries yet
+        self.thumb_slots = threading.BoundedSemaphore(2)   # thumbnails made at once
         self._state: tuple[tuple[Any, ...], dict[str, Any]] | None = None
 
     def update(self, vault: Vault | None, deck: Deck | None) -> None:
-        """Take the vault and deck of a good build (entries JSON made again if it changed)."""
+        """Take the vault and deck of a good build (a new generation if entries changed).
+
+        The entries JSON is made again at once only once a picker has been opened;
+        otherwise on its first request, so a preview nobody picks in pays nothing.
+        """
         if vault is not None and (self.vault is None or vault.entries != self.vault.entries):
-            rows = [entry_row(e) for e in vault.entries]
+            index = {e.id: i for i, e in enumerate(vault.entries)}
             with self._lock:
                 self.generation += 1
-                self._entries_json = json.dumps(
-                    {"generation": self.generation, "entries": rows},
-                    ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-                self._index = {e.id: i for i, e in enumerate(vault.entries)}
-                self.vault = vault
+                self._index, self.vault, self._entries_json = index, vault, b""
+            if self.opened:
+                self.entries_json()
         if deck is not None:
             self.deck = deck
             self.builds += 1
 
     def entries_json(self) -> bytes:
-        """Return every entry of the vault as JSON (built once per vault)."""
-        return self._entries_json or b'{"generation":0,"entries":[]}'
+        """Return every entry of the vault as JSON (made once per vault generation)."""
+        self.opened = True
+        with self._lock:
+            if not self._entries_json:
+                entries = self.vault.entries if self.vault is not None else ()
+                self._entries_json = entries_document(entries, self.generation)
+            return self._entries_json
+
+    def matching(self, pattern: str) -> Reply:
+        """Return the numbers of the entries whose caption, notes or source `pattern`
+        matches, by `select`'s `match` rules (text that is no regex is matched as is)."""
+        vault = self.vault
+        if vault is None:
+            return Reply(200, {"entries": []})
+        try:
+            regex.compile(pattern)
+        except regex.error:
+            pattern = regex.escape(pattern)   # while it is being typed, e.g. "(a"
+        try:
+            found = picks.filter(vault.entries, Criteria(match=pattern))
+        except picks.SlowPattern as e:
+            return Reply(422, {"error": e.diagnostics[0].message})
+        return Reply(200, {"entries": [self._index[e.id] for e in found if e.id in self._index]})
 
     def image_file(self, entry: int, image: int) -> Path | None:
         """Return the file of an entry's image by their numbers, None when there is none."""

@@ -26,7 +26,7 @@ from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from deckbuilder.errors import BuildError
 from deckbuilder.serve import picker as pick
@@ -220,6 +220,9 @@ class Handler(SimpleHTTPRequestHandler):
             self._send(picker.entries_json(), "application/json")
         elif name == "spec.json":
             self._reply(picker.state())
+        elif name == "match":
+            query = parse_qs(urlsplit(self.path).query).get("q", [""])[0]
+            self._reply(picker.matching(query))
         elif name.startswith("thumb/"):
             self._thumb(picker, name[len("thumb/"):])
         else:
@@ -232,7 +235,7 @@ class Handler(SimpleHTTPRequestHandler):
             self.send_error(HTTPStatus.NOT_FOUND)
             return
         try:
-            data = thumbs.thumbnail(source, picker.cache_dir)
+            data = thumbs.thumbnail(source, picker.cache_dir, picker.thumb_slots)
         except (OSError, ValueError, SyntaxError):
             self.send_error(HTTPStatus.NOT_FOUND, "no picture")   # missing or unreadable
             return

@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -32,14 +34,20 @@ def path_of(source: Path, cache_dir: Path | None = None) -> Path:
     return cache_root(cache_dir) / "thumbs" / digest[:2] / f"{digest}.jpg"
 
 
-def thumbnail(source: Path, cache_dir: Path | None = None) -> bytes:
-    """Return the JPEG thumbnail of `source`; raise OSError/ValueError when unreadable."""
+def thumbnail(source: Path, cache_dir: Path | None = None,
+              slots: AbstractContextManager[Any] | None = None) -> bytes:
+    """Return the JPEG thumbnail of `source`; raise OSError/ValueError when unreadable.
+
+    A thumbnail not cached yet is made inside `slots` (a semaphore): a page scrolled
+    fast asks for hundreds at once, and the preview's other requests must not wait.
+    """
     cached = path_of(source, cache_dir)
     try:
         return cached.read_bytes()
     except FileNotFoundError:
         pass
-    data = _make(source)
+    with slots or nullcontext():
+        data = _make(source)
     root = cache_root(cache_dir)
     atomic_write_bytes(cached, data, root / "thumbs" / "tmp")
     return data
