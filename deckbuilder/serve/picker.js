@@ -482,6 +482,10 @@
   }, {passive: true});
   window.addEventListener("resize", function () { cards.forEach(function (el) { el.remove(); }); cards.clear(); layout(); });
 
+  // Tab into the grid lands on the card last focused, even after it scrolled away.
+  grid.addEventListener("focus", function (ev) {
+    if (ev.target === grid && !(ev.relatedTarget && grid.contains(ev.relatedTarget))) focusCard(focusAt);
+  });
   space.addEventListener("click", function (ev) {
     var el = ev.target.closest(".card");
     if (el) { focusAt = +el.dataset.at; choose(+el.dataset.at); }
