@@ -97,8 +97,11 @@ class Picker:
         self._index: dict[str, int] = {}
         self.builds = 0
         self.opened = False                   # has a page asked for the entries yet
+        self.prepared = False                 # has prepare() run
         self.thumb_slots = threading.BoundedSemaphore(2)   # thumbnails made at once
         self._state: tuple[tuple[Any, ...], dict[str, Any]] | None = None
+        self._state_lock = threading.Lock()   # one computes it, the others wait for it
+        self._names_of: tuple[Vault, picks.Names] | None = None
 
     def update(self, vault: Vault | None, deck: Deck | None) -> None:
         """Take the vault and deck of a good build (a new generation if entries changed).
@@ -117,9 +120,18 @@ class Picker:
             self.deck = deck
             self.builds += 1
 
+    def prepare(self) -> None:
+        """Make the entries JSON and the spec's state now, so the first open is quick."""
+        self._document()
+        self.state()
+        self.prepared = True
+
     def entries_json(self) -> bytes:
         """Return every entry of the vault as JSON (made once per vault generation)."""
         self.opened = True
+        return self._document()
+
+    def _document(self) -> bytes:
         with self._lock:
             if not self._entries_json:
                 entries = self.vault.entries if self.vault is not None else ()
@@ -161,12 +173,11 @@ class Picker:
                                "items": [], "hash": "", "editable": False})
         # The page asks after every build; resolving picks over a big vault is not free.
         key = (specedit.digest(data), self.generation, self.builds)
-        cached = self._state
-        if cached is not None and cached[0] == key:
-            return Reply(200, cached[1])
-        body = self._state_of(data)
-        self._state = (key, body)
-        return Reply(200, body)
+        with self._state_lock:
+            cached = self._state
+            if cached is None or cached[0] != key:
+                cached = self._state = (key, self._state_of(data))
+        return Reply(200, cached[1])
 
     def _state_of(self, data: bytes) -> dict[str, Any]:
         body: dict[str, Any] = {"hash": specedit.digest(data), "editable": self.editable,
@@ -205,12 +216,18 @@ class Picker:
         vault = self.vault
         if talk is None or vault is None:
             return {}
-        found, _ = picks.of(talk, vault)
+        found, _ = picks.of(talk, vault, self._names(vault))
         shown: dict[int, list[int]] = {}
         for p in found:
             if p.entry is not None and p.entry.id in self._index:
                 shown.setdefault(p.line, []).append(self._index[p.entry.id])
         return shown
+
+    def _names(self, vault: Vault) -> picks.Names:
+        """Return the vault's name index, made once per vault."""
+        if self._names_of is None or self._names_of[0] is not vault:
+            self._names_of = (vault, picks.Names.of(vault.entries))
+        return self._names_of[1]
 
     # ------------------------------------------------------------ the one write
 

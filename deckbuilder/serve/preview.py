@@ -181,6 +181,7 @@ class Preview:
 
     def _watch(self, poller: Poller, what: Watched, snap: dict) -> None:
         """Poll until stopped; after a change has settled, rebuild."""
+        self.picker.prepare()   # here, not before serving: a big vault is ready when asked
         wait = self.interval
         while not self.stopping.wait(wait):
             started = time.perf_counter()
