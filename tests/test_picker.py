@@ -311,3 +311,11 @@ def test_text_is_matched_by_the_rules_of_select(serving):
         assert [ids[i] for i in match(q)["entries"]] == expected, q
     assert match("8% (of")["entries"] == []   # not a regex yet: searched as typed
     assert [ids[i] for i in match("**8%**")["entries"]] == []
+
+
+def test_a_list_at_column_zero_followed_by_another_key_is_edited_in_place():
+    text = "slides:\n- title\n# about the closing\n- closing\ntheme: dark  # last\n"
+    new = edited({"op": "add", "index": 2, "image": "x"}, text)
+    assert new == "slides:\n- title\n# about the closing\n- closing\n- image: x\ntheme: dark  # last\n"
+    moved = edited({"op": "move", "index": 1, "to": 0}, text)
+    assert moved == "slides:\n# about the closing\n- closing\n- title\ntheme: dark  # last\n"
