@@ -126,13 +126,22 @@ def wait_spec(talk: Path, expected: list[Any]) -> str:
     return text
 
 
-def wait_deck(preview: Preview, before: str, captions: list[str]) -> str:
-    """Wait for a new build; return its id after checking the captions' order in the deck."""
+def wait_deck(preview: Preview, before: str, captions: list[str], deck: Page | None = None
+              ) -> str:
+    """Wait for a new build; return its id after checking the captions' order in the deck
+    served and, when given, in the open deck tab (which must have reloaded itself)."""
     now = wait_status(preview, lambda s: s["build"] != before and s["ok"])
     html = get(preview.url)[2].decode()
     places = [html.find(str(escape(c))) for c in captions]
     assert all(p >= 0 for p in places) and places == sorted(places), (captions, places)
     assert len(html.split("<section")) - 1 == now["slides"]
+    if deck is not None:
+        shown = deck.wait_for(
+            f"window.Reveal && Reveal.isReady() && document.querySelector("
+            f"'script[data-build=\"{now['build']}\"]') && [...document.querySelectorAll("
+            f"'.slides > section')].map(s => s.textContent).join('\\n')")
+        at = [shown.find(c) for c in captions]
+        assert all(p >= 0 for p in at) and at == sorted(at), (captions, at)
     return now["build"]
 
 
@@ -171,14 +180,13 @@ def test_filter_add_drag_keys_caption_remove(browser, serving, talk):
     click(page, 'input[name="at"][value="slide"]')
     click(page, f'.card[data-id="{B}"]')
     wait_spec(talk, ["title", *base, {"image": B}, {"image": A}, "closing"])
-    build = wait_deck(serving, build, [cap_b, cap_a])
-    deck.close()
+    build = wait_deck(serving, build, [cap_b, cap_a], deck)
 
     # Drag B (item 3) by its handle below A (item 4).
     page.wait_for("document.querySelectorAll('#items .item').length === 5")
     drag(page, '#items [data-index="2"] .handle', '#items [data-index="3"]', below=True)
     wait_spec(talk, ["title", *base, {"image": A}, {"image": B}, "closing"])
-    build = wait_deck(serving, build, [cap_a, cap_b])
+    build = wait_deck(serving, build, [cap_a, cap_b], deck)
 
     # Keys only: focus B and move it up with Alt+ArrowUp.
     page.wait_for(f"document.querySelector('#items [data-index=\"3\"]').textContent"
@@ -186,7 +194,7 @@ def test_filter_add_drag_keys_caption_remove(browser, serving, talk):
     page.evaluate("document.querySelector('#items [data-index=\"3\"]').focus()")
     key(page, "ArrowUp", 38, modifiers=1)
     wait_spec(talk, ["title", *base, {"image": B}, {"image": A}, "closing"])
-    build = wait_deck(serving, build, [cap_b, cap_a])
+    build = wait_deck(serving, build, [cap_b, cap_a], deck)
     assert page.wait_for("document.activeElement.dataset.index") == "2"   # focus follows
 
     # A caption override, typed in place: ArrowDown to A, Enter, type, Enter.
@@ -199,7 +207,7 @@ def test_filter_add_drag_keys_caption_remove(browser, serving, talk):
     key(page, "Enter", 13)
     wait_spec(talk, ["title", *base, {"image": B},
                      {"image": A, "caption": "Ablations: the short story"}, "closing"])
-    build = wait_deck(serving, build, [cap_b, "Ablations: the short story"])
+    build = wait_deck(serving, build, [cap_b, "Ablations: the short story"], deck)
 
     # Remove B with Delete.
     page.wait_for("!!document.querySelector('#items [data-index=\"2\"]')")
@@ -209,9 +217,11 @@ def test_filter_add_drag_keys_caption_remove(browser, serving, talk):
                             {"image": A, "caption": "Ablations: the short story"}, "closing"])
     assert text == SPEC.replace(
         "  - closing", f"  - image: {A}\n    caption: 'Ablations: the short story'\n  - closing")
-    wait_deck(serving, build, ["Ablations: the short story"])
+    wait_deck(serving, build, ["Ablations: the short story"], deck)
     assert str(escape(cap_b)) not in get(serving.url)[2].decode()
-    assert page.errors == []
+    assert cap_b not in deck.evaluate("document.querySelector('.slides').textContent")
+    assert page.errors == [] and deck.errors == []
+    deck.close()
     page.close()
 
 
