@@ -1,9 +1,10 @@
 """The picker's data and its one write: the vault's entries, the spec's items, edits.
 
-The page (`picker.html`, `.js`, `.css`) loads every entry once as JSON and filters it
-itself, live, by the rules of `picks.filter` (tests run both on the same criteria).
-What the talk shows is computed here with `picks` itself: which entries an `image:`
-item names, which a `select:` item matches now, and their positions in the talk.
+The page (`picker.html`, `.js`, `.css`) loads every entry once as compact JSON and
+filters by tag and date itself, live, by the rules of `picks.filter` (a test runs both
+on the same criteria); text is matched here, by `picks.filter` itself, since notes stay
+on the server. What the talk shows is computed with `picks` too: which entry an
+`image:` item names, which a `select:` item matches now, and their places in the talk.
 
 Writes are edits of the spec file only (`specedit`), made when the request carries
 the per-run token, comes from the picker's own origin, and names the content hash of
