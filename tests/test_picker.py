@@ -113,7 +113,8 @@ def test_crlf_bom_and_a_missing_final_newline_are_kept():
     new = specedit.apply(text.encode(), {"op": "add", "index": 5, "image": "x"}).decode()
     assert new == text + "\r\n  - image: x\r\n"
     new = specedit.apply(text.encode(), {"op": "remove", "index": 4}).decode()
-    assert new.startswith("\ufeff#") and "closing" not in new and "\n" not in new.replace("\r\n", "")
+    assert new.startswith("\ufeff#") and "closing" not in new
+    assert "\n" not in new.replace("\r\n", "")
 
 
 @pytest.mark.parametrize("text, message", [
@@ -316,6 +317,7 @@ def test_text_is_matched_by_the_rules_of_select(serving):
 def test_a_list_at_column_zero_followed_by_another_key_is_edited_in_place():
     text = "slides:\n- title\n# about the closing\n- closing\ntheme: dark  # last\n"
     new = edited({"op": "add", "index": 2, "image": "x"}, text)
-    assert new == "slides:\n- title\n# about the closing\n- closing\n- image: x\ntheme: dark  # last\n"
+    assert new == ("slides:\n- title\n# about the closing\n- closing\n- image: x\n"
+                   "theme: dark  # last\n")
     moved = edited({"op": "move", "index": 1, "to": 0}, text)
     assert moved == "slides:\n# about the closing\n- closing\n- title\ntheme: dark  # last\n"

@@ -202,7 +202,8 @@ class Picker:
             kind = kind_of(raw)
             parsed = by_line.get(item.first + 1)
             row: dict[str, Any] = {"index": item.index, "line": item.first + 1, "kind": kind,
-                                   "ok": parsed is not None, "entries": shown.get(item.first + 1, [])}
+                                   "ok": parsed is not None,
+                                   "entries": shown.get(item.first + 1, [])}
             if isinstance(raw, dict):
                 value = raw.get(kind)
                 row["value"] = value if isinstance(value, (str, int, float)) else \

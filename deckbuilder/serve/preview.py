@@ -150,7 +150,8 @@ class Preview:
 
     def start(self) -> None:
         """Listen, build once, then start serving and watching; return at once."""
-        self.server, note = bind(self.host, self.port, self.hub, self.picker)  # a busy port fails first
+        # A busy port fails first, before any build.
+        self.server, note = bind(self.host, self.port, self.hub, self.picker)
         if note:
             self.say(note, False)
         self.url = url_of(self.server, self.host)
