@@ -76,6 +76,8 @@ class BuildResult:
     deck: Deck | None = field(default=None, repr=False, compare=False)
     talk: Talk | None = field(default=None, repr=False, compare=False)
     theme: theme_mod.Theme | None = field(default=None, repr=False, compare=False)
+    # The vault as read (`serve`'s picker shows its entries without reading it again).
+    vault: Vault | None = field(default=None, repr=False, compare=False)
 
     def summary(self) -> str:
         """Return the one-line summary the CLI prints."""
@@ -195,7 +197,7 @@ def build(spec_path: Path, formats: Sequence[str] = ("pptx",), out_dir: Path | N
                        sum(_size(p) for p in outputs), time.monotonic() - started,
                        tuple(d for d in diags if not d.is_error),
                        tuple(sorted(image_uses(report.picks, report.vault))), deck, talk,
-                       theme)
+                       theme, report.vault)
 
 
 def _template(talk: Talk, report: CheckReport, theme: theme_mod.Theme) -> Template | None:

@@ -284,11 +284,15 @@ def export_command(spec_path: Path, pdf: bool, handout: bool, sources: bool, bun
                    "(0: any free port).")
 @click.option("--open", "open_browser", is_flag=True,
               help="Open the deck in the default web browser.")
+@click.option("--allow-remote-edits", is_flag=True,
+              help="Let the picker edit the spec when --host is not this machine only "
+                   "(otherwise it is read-only there).")
 @allow_missing("Build")
 @CACHE_DIR
 @FETCH_REMOTE
 def serve_command(spec_path: Path, host: str, port: int, open_browser: bool,
-                  allow_missing: bool, cache_dir: Path | None, fetch_remote: bool) -> None:
+                  allow_remote_edits: bool, allow_missing: bool,
+                  cache_dir: Path | None, fetch_remote: bool) -> None:
     """Preview the talk SPEC in a browser, rebuilding and reloading on every change.
 
     Builds the HTML deck into a temporary folder, serves it at http://127.0.0.1:8000/
@@ -297,11 +301,15 @@ def serve_command(spec_path: Path, host: str, port: int, open_browser: bool,
     rebuild fails, the last good deck stays up, and its errors are printed here and
     shown over the slides until the next good build. Ctrl-C stops it; nothing is left
     behind (use `deckbuilder build` to write the decks).
+
+    /__deckbuilder/picker shows every entry of the vault as a picture: click one to add
+    it to the talk, drag or Alt+arrow to reorder, Delete to remove, Enter to set its
+    caption. Each change is saved to SPEC at once (comments and layout kept).
     """
     from deckbuilder.serve import serve
 
     serve(spec_path, host, port, open_browser, allow_missing, cache_dir,
-          fetch_remote=fetch_remote)
+          fetch_remote=fetch_remote, allow_remote_edits=allow_remote_edits)
 
 
 @main.command("entries")

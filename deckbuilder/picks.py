@@ -180,9 +180,13 @@ def override(entry: Entry, pick: ImagePick) -> Entry:
     return replace(entry, **changes) if changes else entry
 
 
-def of(talk: Talk, vault: Vault) -> tuple[list[Pick], list[Diagnostic]]:
-    """Return the talk's slides-to-be in order, entries resolved, and the problems found."""
-    file, names = str(talk.path), Names.of(vault.entries)
+def of(talk: Talk, vault: Vault, names: Names | None = None
+       ) -> tuple[list[Pick], list[Diagnostic]]:
+    """Return the talk's slides-to-be in order, entries resolved, and the problems found.
+
+    `names` is the vault's name index when the caller keeps one (`serve`'s picker).
+    """
+    file, names = str(talk.path), names or Names.of(vault.entries)
     out: list[Pick] = []
     diags: list[Diagnostic] = []
     first: dict[str, int] = {}  # entry id -> the spec line that first showed it

@@ -58,6 +58,8 @@ def _assert_complete_wheel(wheel: Path) -> set[str]:
               "deckbuilder/_vendor/revealjs/reveal.js",
               *carlito,
               *(f"deckbuilder/_vendor/{path}" for path in _vendor_assets().vendored_paths()),
+              "deckbuilder/serve/picker.html", "deckbuilder/serve/picker.js",
+              "deckbuilder/serve/picker.css", "deckbuilder/serve/livereload.js",
               "deckbuilder/cli.py"]
     missing = [name for name in needed if name not in names]
     assert not missing, f"{wheel.name} lacks {missing}"
@@ -78,6 +80,8 @@ def test_wheel_ships_themes_templates_and_vendored_assets(tmp_path):
                    "deckbuilder/_vendor/revealjs/reveal.js",
                    "deckbuilder/_vendor/revealjs/plugin/notes.js",
                    "deckbuilder/_vendor/fonts/carlito/files/carlito-latin-400-normal.woff2",
+                   "deckbuilder/serve/picker.html", "deckbuilder/serve/picker.js",
+                   "deckbuilder/serve/picker.css", "deckbuilder/serve/livereload.js",
                    "deckbuilder/cli.py"):
         assert needed in names, needed
     assert not any(n.startswith(("tests/", "talks/", "node_modules/")) for n in names)

@@ -254,7 +254,8 @@ def test_inject_puts_the_tag_before_the_last_body_end():
 def test_cli_help_names_every_option():
     result = CliRunner().invoke(main, ["serve", "--help"])
     assert result.exit_code == 0
-    for option in ("--host", "--port", "--open", "--allow-missing", "--cache-dir"):
+    for option in ("--host", "--port", "--open", "--allow-missing", "--cache-dir",
+                   "--allow-remote-edits"):
         assert option in result.output
     assert "reloads on the same slide" in " ".join(result.output.split())
 

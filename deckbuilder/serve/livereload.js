@@ -19,6 +19,16 @@
     box.textContent = "deckbuilder: the last build failed" +
       (build ? "; this is the last good deck." : ".") + "\n\n" + errors.join("\n");
   }
+  // Tell the picker (another tab of this preview) which slide is shown: it can add a
+  // picture right after it.
+  if (window.BroadcastChannel && window.Reveal && Reveal.on) {
+    var channel = new BroadcastChannel("deckbuilder-deck");
+    var tell = function () { channel.postMessage({slide: Reveal.getIndices().h}); };
+    Reveal.on("slidechanged", tell);
+    Reveal.on("ready", tell);
+    channel.onmessage = function (e) { if (e.data && e.data.ask && Reveal.isReady()) tell(); };
+    if (Reveal.isReady()) tell();
+  }
   var events = new EventSource("/__deckbuilder/events");
   events.addEventListener("status", function (e) {
     var s = JSON.parse(e.data);

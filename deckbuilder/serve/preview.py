@@ -26,7 +26,8 @@ from typing import Callable, Iterator
 from deckbuilder.build import BuildResult, build
 from deckbuilder.errors import DeckError, Diagnostic
 from deckbuilder.fsutil import clean_stale_temp, temp_prefix
-from deckbuilder.serve.server import Hub, Server, Status, bind, deck_id, url_of
+from deckbuilder.serve.picker import Picker
+from deckbuilder.serve.server import Hub, Server, Status, bind, deck_id, loopback, url_of
 from deckbuilder.serve.watch import Poller, Watched, changes, rebase, watched
 
 Say = Callable[[str, bool], None]   # (text, is_error)
@@ -126,7 +127,8 @@ class Preview:
 
     def __init__(self, spec_path: Path, host: str = "127.0.0.1", port: int = 8000,
                  allow_missing: bool = False, cache_dir: Path | None = None,
-                 say: Say = _echo, interval: float = 0.5, fetch_remote: bool = False):
+                 say: Say = _echo, interval: float = 0.5, fetch_remote: bool = False,
+                 allow_remote_edits: bool = False):
         self.spec_path = Path(spec_path)
         self.host, self.port, self.say, self.interval = host, port, say, interval
         # Previews that were killed left their decks in $TMPDIR: remove those first.
@@ -135,6 +137,8 @@ class Preview:
         self.builder = Builder(self.spec_path, self.workdir, allow_missing, cache_dir,
                                fetch_remote)
         self.hub = Hub()
+        # The picker writes the spec: only from this machine, unless asked for.
+        self.picker = Picker(self.spec_path, loopback(host) or allow_remote_edits, cache_dir)
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
         self.server: Server | None = None
@@ -154,7 +158,8 @@ class Preview:
 
     def start(self) -> None:
         """Listen, build once, then start serving and watching; return at once."""
-        self.server, note = bind(self.host, self.port, self.hub)  # a busy port fails first
+        # A busy port fails first, before any build.
+        self.server, note = bind(self.host, self.port, self.hub, self.picker)
         if note:
             self.say(note, False)
         self.url = url_of(self.server, self.host)
@@ -176,14 +181,16 @@ class Preview:
         previous = self.hub.status
         for text, err in report_line(outcome, previous, first):
             self.say(text, err)
-        self.hub.publish(status_of(outcome, previous), outcome.root)
-        if outcome.result is not None:
+        if outcome.result is not None:   # before the page hears of the new deck
             self.images = outcome.result.inputs
+            self.picker.update(outcome.result.vault, outcome.result.deck)
+        self.hub.publish(status_of(outcome, previous), outcome.root)
         what = watched(self.spec_path, self.images)
         return what, rebase(before, poller.snapshot(what))
 
     def _watch(self, poller: Poller, what: Watched, snap: dict) -> None:
         """Poll until stopped; after a change has settled, rebuild."""
+        self.picker.prepare()   # here, not before serving: a big vault is ready when asked
         wait = self.interval
         while not self.stopping.wait(wait):
             started = time.perf_counter()
@@ -242,18 +249,23 @@ def _changed_line(changed: list[str], spec_path: Path) -> str:
 
 def serve(spec_path: Path, host: str = "127.0.0.1", port: int = 8000,
           open_browser: bool = False, allow_missing: bool = False,
-          cache_dir: Path | None = None, say: Say = _echo, fetch_remote: bool = False) -> None:
+          cache_dir: Path | None = None, say: Say = _echo, fetch_remote: bool = False,
+          allow_remote_edits: bool = False) -> None:
     """Serve a live preview of the talk until Ctrl-C; return once everything is cleaned up."""
     # The handlers go in before the first build: a SIGTERM arriving just after "serving"
     # is printed must still clean up (Preview.__enter__ stops what it started).
     try:
-        with _interrupted_by_termination(), Preview(spec_path, host, port, allow_missing,
-                                                    cache_dir, say,
-                                                    fetch_remote=fetch_remote) as preview:
+        with _interrupted_by_termination(), Preview(
+                spec_path, host, port, allow_missing, cache_dir, say, fetch_remote=fetch_remote,
+                allow_remote_edits=allow_remote_edits) as preview:
             say(f"serving {preview.url}  (Ctrl-C to stop)", False)
+            say(f"picker  {preview.url}__deckbuilder/picker  (choose slides by looking"
+                f"{'' if preview.picker.editable else '; read-only'})", False)
             if host in ("0.0.0.0", "::", ""):
                 say("listening on every network interface: anyone who can reach this "
-                    "machine can see the deck", True)
+                    "machine can see the deck" + ("" if preview.picker.editable else
+                                                  "; the picker is read-only "
+                                                  "(--allow-remote-edits)"), True)
             if open_browser:
                 webbrowser.open(preview.url)
             preview.wait()

@@ -3,7 +3,8 @@
 Routes: `/…` serves the current deck folder (index.html with the live-reload script
 tag added); `/__deckbuilder/live.js` is that script; `/__deckbuilder/status` is the
 status as JSON; `/__deckbuilder/events` is a Server-Sent Events stream that sends the
-status on connect and again after every build attempt.
+status on connect and again after every build attempt. `/__deckbuilder/picker` is the
+entry browser (`picker`), with its data, thumbnails and its one write, POST `edit`.
 
 Every request must name this server in its `Host:` header (`accepts`), else it is
 answered 421: a web page whose own domain a DNS-rebinding attack points at 127.0.0.1
@@ -25,9 +26,11 @@ from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from deckbuilder.errors import BuildError
+from deckbuilder.serve import picker as pick
+from deckbuilder.serve import thumbs
 
 PREFIX = "/__deckbuilder/"
 PORT_TRIES = 20
@@ -113,7 +116,8 @@ def _unspecified(host: str) -> bool:
         return False
 
 
-def _loopback(host: str) -> bool:
+def loopback(host: str) -> bool:
+    """Return whether `host` is this machine only (127.0.0.1, ::1, localhost)."""
     try:
         return host.lower() == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -134,7 +138,7 @@ def accepts(bound: str, port: int, header: str | None) -> bool:
     if found is None or int(found.group(2) or 80) != port:
         return False
     names = {f"[{bound.lower()}]" if ":" in bound else bound.lower()}
-    if _loopback(bound):
+    if loopback(bound):
         names |= LOOPBACK_NAMES
     return found.group(1) in names
 
@@ -144,16 +148,19 @@ class Handler(SimpleHTTPRequestHandler):
 
     timeout = 60   # a client that stops reading cannot hold a thread forever
 
-    def __init__(self, *args: Any, hub: Hub, **kwargs: Any):
+    def __init__(self, *args: Any, hub: Hub, picker: pick.Picker | None = None, **kwargs: Any):
         # One request per connection (HTTP/1.0), so the deck is fixed for the request:
         # a build finishing meanwhile cannot mix two decks in one response.
-        self.hub = hub
+        self.hub, self.picker = hub, picker
+        self.cacheable = False
         self.status, self.root = hub.current()
         super().__init__(*args, directory=str(self.root or Path.cwd()), **kwargs)
 
     def end_headers(self) -> None:
         # Revalidate everything: an unchanged image costs a 304, a new deck is never stale.
-        self.send_header("Cache-Control", "no-cache")
+        # (Thumbnails are named by the vault's generation: those may be kept.)
+        self.send_header("Cache-Control", "private, max-age=3600" if self.cacheable
+                         else "no-cache")
         super().end_headers()
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -201,8 +208,60 @@ class Handler(SimpleHTTPRequestHandler):
             self._send(json.dumps(self.status.to_json()).encode(), "application/json")
         elif name == "live.js":
             self._send(LIVE_JS, "text/javascript; charset=utf-8")
+        elif self.picker is not None:
+            self._picker_get(self.picker, name)
         else:
             self.send_error(HTTPStatus.NOT_FOUND)
+
+    def _picker_get(self, picker: pick.Picker, name: str) -> None:
+        if name in pick.PAGES:
+            self._send(pick.page(picker, name), pick.PAGES[name][1])
+        elif name == "entries.json":
+            self._send(picker.entries_json(), "application/json")
+        elif name == "spec.json":
+            self._reply(picker.state())
+        elif name == "match":
+            query = parse_qs(urlsplit(self.path).query).get("q", [""])[0]
+            self._reply(picker.matching(query))
+        elif name.startswith("thumb/"):
+            self._thumb(picker, name[len("thumb/"):])
+        else:
+            self.send_error(HTTPStatus.NOT_FOUND)
+
+    def _thumb(self, picker: pick.Picker, rest: str) -> None:
+        found = re.fullmatch(r"\d+/(\d{1,7})/(\d{1,4})", rest)   # generation/entry/image
+        source = picker.image_file(int(found[1]), int(found[2])) if found else None
+        if source is None:
+            self.send_error(HTTPStatus.NOT_FOUND)
+            return
+        try:
+            data = thumbs.thumbnail(source, picker.cache_dir, picker.thumb_slots)
+        except (OSError, ValueError, SyntaxError):
+            self.send_error(HTTPStatus.NOT_FOUND, "no picture")   # missing or unreadable
+            return
+        self.cacheable = True
+        self._send(data, "image/jpeg")
+
+    def do_POST(self) -> None:
+        path = urlsplit(self.path).path
+        name = path[len(PREFIX):] if path.startswith(PREFIX) else ""
+        if self.picker is None:
+            self.send_error(HTTPStatus.METHOD_NOT_ALLOWED)
+            return
+        no = pick.refused(self.picker, self.headers, name)
+        if no is not None:
+            self._reply(no)
+            return
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self._reply(self.picker.edit(body))
+
+    def _reply(self, reply: pick.Reply) -> None:
+        data = reply.data()
+        self.send_response(reply.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def _send(self, body: bytes, kind: str) -> None:
         self.send_response(HTTPStatus.OK)
@@ -269,10 +328,11 @@ class Server6(Server):
     address_family = socket.AF_INET6
 
 
-def bind(host: str, port: int, hub: Hub) -> tuple[Server, str]:
+def bind(host: str, port: int, hub: Hub, picker: pick.Picker | None = None
+         ) -> tuple[Server, str]:
     """Return a listening server on `port` or the next free one, and a note if it moved."""
     kind = Server6 if ":" in host else Server
-    handler = partial(Handler, hub=hub)
+    handler = partial(Handler, hub=hub, picker=picker)
     last = port if port == 0 else min(port + PORT_TRIES - 1, 65535)
     for candidate in range(port, last + 1):
         try:
