@@ -216,6 +216,13 @@ def is_rtl(text: str) -> bool:
     return False
 
 
+def keeps_words(text: str) -> bool:
+    """Return whether a paragraph breaks lines only between words: Korean (any Hangul),
+    which is written with spaces between words and wrapped at them (CSS `word-break:
+    keep-all`; LibreOffice and PowerPoint keep Korean words whole too)."""
+    return bool(_HANGUL.search(text))
+
+
 def _wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in ("W", "F")
 

@@ -88,6 +88,8 @@ class Token:
 def tokens(runs: Sequence[Run]) -> list[Token]:
     """Return the wrap tokens of styled runs."""
     out: list[Token] = []
+    # Korean wraps between words only; elsewhere CJK and emoji may break between letters.
+    cjk = not faces_of.keeps_words("".join(r.text for r in runs))
     for run in runs:
         if run.text == "\n":
             out.append(Token("\n", run, "break"))
@@ -102,8 +104,10 @@ def tokens(runs: Sequence[Run]) -> list[Token]:
                 for k, part in enumerate(_AFTER_HYPHEN.split(piece)):
                     if k:   # PowerPoint, LibreOffice and browsers may break after a hyphen
                         out.append(Token("", run, "space"))
-                    if part:
+                    if part and cjk:
                         _cjk_words(out, part, run)
+                    elif part:
+                        out.append(Token(part, run, "word"))
     return out
 
 

@@ -192,8 +192,10 @@ def text_css(style: TextStyle, theme: Theme, text: str = "",
     `used` are the deck's bundled fallback faces, listed in the order the planner chose
     them for the box's `text`."""
     justify = {"top": "flex-start", "middle": "center", "bottom": "flex-end"}[style.valign]
-    fallback = html_fonts.stack(style.faces, set(used), markup.plain(text)) if used else []
-    return (f"font-family: {font_stack(style.font, theme, fallback)}; "
+    plain = markup.plain(text) if used else ""
+    fallback = html_fonts.stack(style.faces, set(used), plain) if used else []
+    keep = "word-break: keep-all; " if used and fonts.keeps_words(plain) else ""
+    return (f"font-family: {font_stack(style.font, theme, fallback)}; {keep}"
             f"font-size: {px(style.size)}; "
             f"color: {color(style.color)}; font-weight: {700 if style.bold else 400}; "
             f"font-style: {'italic' if style.italic else 'normal'}; "
