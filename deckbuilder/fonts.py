@@ -131,8 +131,15 @@ def files_for(face: Face, code: int, bold: bool, italic: bool) -> tuple[Path, ..
     return tuple(dict.fromkeys(out))
 
 
+@lru_cache(maxsize=256)
 def _main_file(face: Face, bold: bool, italic: bool) -> Path:
     return Path(face.paths[int(bold) + 2 * int(italic)].format(subset="latin"))
+
+
+@lru_cache(maxsize=256)
+def _main_cmap(face: Face, bold: bool, italic: bool) -> frozenset[str]:
+    """Return the characters of the body face's main file (the fast path's test)."""
+    return frozenset(map(chr, cmap(_main_file(face, bold, italic))))
 
 
 def _cluster_file(faces: Sequence[Face], cluster: str, bold: bool, italic: bool
@@ -149,6 +156,11 @@ def _cluster_file(faces: Sequence[Face], cluster: str, bold: bool, italic: bool
             if found:
                 return face, found[0]
     return None
+
+
+def covered(body: Face, bold: bool, italic: bool, text: str) -> bool:
+    """Return whether the body face's main file has every character of `text`."""
+    return _main_cmap(body, bold, italic).issuperset(text)
 
 
 def prefer(faces: Sequence[Face], text: str) -> tuple[Face, ...]:
@@ -171,9 +183,8 @@ def segments(text: str, faces: Sequence[Face], bold: bool = False, italic: bool 
     if not faces or not text:
         return [Segment(text, faces[0], _main_file(faces[0], bold, italic))] if faces and text \
             else []
-    main = _main_file(faces[0], bold, italic)
-    if set(map(ord, text)) <= cmap(main):   # the usual case: the body font has it all
-        return [Segment(text, faces[0], main)]
+    if _main_cmap(faces[0], bold, italic).issuperset(text):   # the usual case: all Latin
+        return [Segment(text, faces[0], _main_file(faces[0], bold, italic))]
     return list(_segments(text, prefer(faces, context if context is not None else text),
                           bold, italic))
 

@@ -221,3 +221,47 @@ def test_libreoffice_keeps_every_word_inside_its_box(built, tmp_path):
     # poppler gives right-to-left words in the order they are drawn
     assert "הנתונים" in drawn or "הנתונים"[::-1] in drawn
     assert words_outside_their_boxes(built[0], pdf) == []
+
+
+@pytest.mark.tools
+def test_the_faces_the_pptx_names_are_installed_fonts():
+    import subprocess
+
+    from deckbuilder import theme as themes
+
+    listed = subprocess.run([require_tool("fc-list"), ":", "family"], check=True,
+                            capture_output=True, text=True).stdout
+    families = {name.strip() for line in listed.splitlines() for name in line.split(",")}
+    wanted = {f.family for f in themes.load("default").faces()[1:]}
+    assert wanted - families == set(), "CI installs fonts-noto-cjk, -core and -color-emoji"
+
+
+SAMPLES = {"Noto Sans CJK KR": "가나다 한없이", "Noto Sans CJK JP": "機械学習のデータ",
+           "Noto Sans CJK SC": "训练数据在使用", "Noto Sans Arabic": "تنظيف البيانات",
+           "Noto Sans Hebrew": "ניקוי הנתונים", "Noto Sans Devanagari": "प्रशिक्षण से",
+           "Noto Color Emoji": "😀👍🎉"}
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize("family", sorted(SAMPLES))
+def test_the_installed_faces_are_no_wider_than_the_measured_ones(family):
+    """LibreOffice draws with the Debian fonts, the layout measured with the npm ones:
+    the same designs, so the same advances (the colour emoji are 2% narrower)."""
+    import subprocess
+
+    from PIL import ImageFont
+
+    from deckbuilder import fonts, theme as themes
+
+    chain = themes.load("default").faces()
+    face = next(f for f in chain if f.family == family)
+    segs = [s for s in fonts.segments(SAMPLES[family], chain) if s.face == face]
+    assert segs
+    ours = sum(ImageFont.truetype(str(s.path), 100).getlength(s.text) for s in segs)
+    found = subprocess.run([require_tool("fc-match"), "-f", "%{file}:%{index}", family],
+                           check=True, capture_output=True, text=True).stdout
+    path, index = found.rsplit(":", 1)
+    size = 109 if "Emoji" in family else 100     # a bitmap font has one size: scale it
+    system = ImageFont.truetype(path, size, index=int(index))
+    theirs = sum(system.getlength(s.text) for s in segs) * 100 / size
+    assert ours * 0.97 <= theirs <= ours * 1.005

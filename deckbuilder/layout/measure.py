@@ -57,7 +57,7 @@ class Fonts:
         stretch in the face of the chain that draws it."""
         if run.code:
             return len(_CLUSTER.findall(text)) * self.code_advance * size
-        if not self.chain:
+        if not self.chain or faces_of.covered(self.chain[0], run.bold, run.italic, text):
             pieces = [(text, self.faces[int(run.bold) + 2 * int(run.italic)])]
         else:
             pieces = [(s.text, s.path) for s in
