@@ -181,8 +181,7 @@ def segments(text: str, faces: Sequence[Face], bold: bool = False, italic: bool 
     the body face (measured as its missing glyph, as before)."""
     faces = tuple(faces)
     if not faces or not text:
-        return [Segment(text, faces[0], _main_file(faces[0], bold, italic))] if faces and text \
-            else []
+        return []
     if _main_cmap(faces[0], bold, italic).issuperset(text):   # the usual case: all Latin
         return [Segment(text, faces[0], _main_file(faces[0], bold, italic))]
     return list(_segments(text, prefer(faces, context if context is not None else text),

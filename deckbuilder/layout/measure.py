@@ -59,7 +59,7 @@ class Fonts:
             return len(_CLUSTER.findall(text)) * self.code_advance * size
         if not self.chain or faces_of.covered(self.chain[0], run.bold, run.italic, text):
             pieces = [(text, self.faces[int(run.bold) + 2 * int(run.italic)])]
-        else:
+        else:   # a word without its paragraph: Han is 1 em in each CJK face alike
             pieces = [(s.text, s.path) for s in
                       faces_of.segments(text, self.chain, run.bold, run.italic)]
         # normal_text again: a shaper failure must never reach the user as a traceback

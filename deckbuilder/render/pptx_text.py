@@ -63,7 +63,7 @@ def _add_run(paragraph, r: markup.Run, style: TextStyle, context: str = "") -> N
     chain: each piece names its face (a:latin, a:ea or a:cs) so the consumer draws it
     with that font."""
     text = clean(r.text)
-    if r.code or not style.faces:
+    if r.code or not style.faces or not text:
         _add_piece(paragraph, r, text, style, None)
         return
     for seg in fonts.segments(text, style.faces, style.bold or r.bold,
