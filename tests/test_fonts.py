@@ -137,3 +137,18 @@ def test_a_bad_fallback_entry_is_an_error_at_the_theme(tmp_path):
     assert "fonts.fallback[0]: font files" in text and "are missing" in text
     assert "fonts.fallback[1] must be a mapping" in text
     assert str(Path("bad") / "theme.yaml") in text
+
+
+def test_a_latin_deck_needs_no_fallback_font(tmp_path):
+    from _decks import sample
+
+    from deckbuilder.render import html_fonts
+
+    fonts.cmap.cache_clear()
+    measure._font.cache_clear()
+    deck, _, _ = sample(tmp_path)
+    assert len(deck.faces) > 1                 # the chain is there, but nothing uses it
+    assert html_fonts.used_faces(deck) == {} and html_fonts.subsets(deck) == []
+    # planning it read the body font's files only (regular, bold, italic), no fallback face
+    assert fonts.cmap.cache_info().currsize <= 4
+    assert measure._font.cache_info().currsize <= 4
