@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import regex
-from uniseg.linebreak import line_break_boundaries
 
 from deckbuilder.model import Face
 
@@ -29,6 +28,7 @@ _IGNORABLE = frozenset({0x200C, 0x200D, 0xFE0E, 0xFE0F})
 _KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}]")
 _HANGUL = regex.compile(r"\p{Hangul}")
 _HAN = regex.compile(r"\p{Han}")
+_WIDE = regex.compile(r"[\p{East_Asian_Width=Wide}\p{East_Asian_Width=Fullwidth}]")
 WEIGHTS = {False: "400", True: "700"}
 
 
@@ -138,7 +138,17 @@ def _main_file(face: Face, bold: bool, italic: bool) -> Path:
 
 @lru_cache(maxsize=256)
 def _main_cmap(face: Face, bold: bool, italic: bool) -> frozenset[str]:
-    """Return the characters of the body face's main file (the fast path's test)."""
+    """Return the characters the body face's main file draws (the fast path's test).
+
+    For a fontsource file that is its subset's unicode-range, which is also what decides
+    in the browser, and it needs no font parsing: a Latin deck never loads fontTools.
+    """
+    template = face.paths[int(bold) + 2 * int(italic)]
+    if "{subset}" in template:
+        spans = [(low, high) for low, high, subset in
+                 _ranges(_package(_main_file(face, bold, italic))) if subset == "latin"]
+        if spans:
+            return frozenset(chr(c) for low, high in spans for c in range(low, high + 1))
     return frozenset(map(chr, cmap(_main_file(face, bold, italic))))
 
 
@@ -243,7 +253,9 @@ def break_points(word: str) -> list[int]:
     emoji, never before closing or after opening punctuation. Breaks between other
     letters stay where every renderer takes them (spaces, hyphens), so Latin text wraps
     as it always did."""
-    if word.isascii():
+    if word.isascii() or not _WIDE.search(word):
         return []
+    from uniseg.linebreak import line_break_boundaries   # 0.3 s to import: only for CJK
+
     return [b for b in line_break_boundaries(word)
             if 0 < b < len(word) and (_wide(word[b - 1]) or _wide(word[b]))]

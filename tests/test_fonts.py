@@ -149,6 +149,7 @@ def test_a_latin_deck_needs_no_fallback_font(tmp_path):
     deck, _, _ = sample(tmp_path)
     assert len(deck.faces) > 1                 # the chain is there, but nothing uses it
     assert html_fonts.used_faces(deck) == {} and html_fonts.subsets(deck) == []
-    # planning it read the body font's files only (regular, bold, italic), no fallback face
-    assert fonts.cmap.cache_info().currsize <= 4
+    # planning it parsed no font's cmap (the body face's coverage is its unicode-range)
+    # and loaded the body font's files only (regular, bold, italic), no fallback face
+    assert fonts.cmap.cache_info().currsize == 0
     assert measure._font.cache_info().currsize <= 4
