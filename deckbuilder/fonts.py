@@ -240,7 +240,7 @@ def keeps_words(text: str) -> bool:
     """Return whether a paragraph breaks lines only between words: Korean (any Hangul),
     which is written with spaces between words and wrapped at them (CSS `word-break:
     keep-all`; LibreOffice and PowerPoint keep Korean words whole too)."""
-    return bool(_HANGUL.search(text))
+    return not text.isascii() and bool(_HANGUL.search(text))
 
 
 def _wide(ch: str) -> bool:

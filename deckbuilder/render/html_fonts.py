@@ -53,10 +53,14 @@ def _spans(codes: Iterable[int]) -> list[tuple[int, int]]:
 
 
 def _texts(deck: Deck) -> Iterable[tuple[str, bool, bool, str]]:
-    """Yield (text, bold, italic, paragraph) for every stretch of text the deck draws."""
+    """Yield (text, bold, italic, paragraph) for every stretch of text the deck draws
+    that the body face may not have (text it has throughout is not parsed at all)."""
+    body = deck.faces[0]
     for slide in deck.slides:
         for item in slide.items:
-            if item.kind != "text" or item.style is None or not item.text:
+            if item.kind != "text" or item.style is None or not item.text or all(
+                    fonts.covered(body, b, i, item.text) for b in (False, True)
+                    for i in (False, True)):
                 continue
             context = markup.plain(item.text)
             for run in markup.runs(item.text):
