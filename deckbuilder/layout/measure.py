@@ -56,7 +56,8 @@ class Fonts:
         """Return the advance width of `text` in the face of `run`, in px at `size`: each
         stretch in the face of the chain that draws it."""
         if run.code:
-            return len(_CLUSTER.findall(text)) * self.code_advance * size
+            count = len(text) if text.isascii() else len(_CLUSTER.findall(text))
+            return count * self.code_advance * size   # one advance per grapheme
         if not self.chain or faces_of.covered(self.chain[0], run.bold, run.italic, text):
             pieces = [(text, self.faces[int(run.bold) + 2 * int(run.italic)])]
         else:   # a word without its paragraph: Han is 1 em in each CJK face alike
