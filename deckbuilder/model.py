@@ -273,6 +273,25 @@ class Box:
         return self.y + self.h
 
 
+FaceSlot = Literal["latin", "ea", "cs"]
+
+
+@dataclass(frozen=True)
+class Face:
+    """One face of a theme's fallback chain: where its files are and what renderers call it.
+
+    `paths` are the regular, bold, italic and bold-italic files; a fontsource package's
+    split files hold "{subset}" where a name of its unicode.json goes. A face without a
+    bold or italic file is drawn (and measured) with the regular one.
+    """
+
+    family: str                 # the PPTX's name: a:latin, a:ea or a:cs (as fc-list has it)
+    web_family: str             # the @font-face name in the HTML deck
+    slot: FaceSlot              # which PPTX run font names it (emoji: latin)
+    paths: tuple[str, str, str, str]
+    lang: str = ""              # "ko", "ja", "zh": the CJK face preferred for such text
+
+
 @dataclass(frozen=True)
 class TextStyle:
     """How a text item is drawn; sizes in canvas pixels (pt = px * 0.75)."""
@@ -287,6 +306,9 @@ class TextStyle:
     line_height: float = 1.2   # multiple of the font size
     code_font: str = "Courier New"     # family for `code` runs
     highlight: str = "#FFE566"         # background of ==marked== runs
+    # The fallback chain the text was measured with (body face first): renderers draw
+    # each stretch with the face the planner measured it in (deckbuilder.fonts).
+    faces: tuple[Face, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -344,3 +366,6 @@ class Deck:
     font: str = "Calibri"
     bullet: str = "•"          # the list style's bullet
     template: Template | None = None   # the speaker's PowerPoint template, if any
+    # The theme's fallback chain (body face first): renderers name the faces the planner
+    # measured each character with (deckbuilder.fonts.segments).
+    faces: tuple[Face, ...] = ()

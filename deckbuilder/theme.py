@@ -21,7 +21,9 @@ from typing import Any, Mapping
 import yaml
 from PIL import ImageFont
 
+from deckbuilder import fonts
 from deckbuilder.errors import Diagnostic, ThemeError, error, warning
+from deckbuilder.model import Face
 
 PACKAGE = Path(__file__).resolve().parent
 VENDOR = PACKAGE / "_vendor"
@@ -117,6 +119,15 @@ class Theme:
         face = {(False, False): "regular", (True, False): "bold",
                 (False, True): "italic", (True, True): "bold_italic"}[(bold, italic)]
         return Path(self.settings["fonts"]["body"][face])
+
+    def faces(self) -> tuple[Face, ...]:
+        """Return the font fallback chain: the body face, then `fonts.fallback_first` and
+        `fonts.fallback`, tried in order for each character."""
+        body = self.settings["fonts"]["body"]
+        files = [self.font_file(b, i) for b, i in
+                 ((False, False), (True, False), (False, True), (True, True))]
+        return fonts.chain(fonts.body_face(body["family"], body["web_family"], files),
+                           self.settings["fonts"])
 
 
 # ---------------------------------------------------------------- loading
@@ -222,12 +233,21 @@ def _resolve_files(data: dict, folder: Path) -> None:
         part = data.get(section)
         if isinstance(part, dict) and isinstance(part.get(key), str) and part[key]:
             part[key] = str(folder / part[key])
-    body = data.get("fonts", {}).get("body", {}) if isinstance(data.get("fonts"), dict) else {}
+    section = data.get("fonts") if isinstance(data.get("fonts"), dict) else {}
+    for key in ("fallback", "fallback_first"):
+        for entry in section.get(key) or ():
+            if isinstance(entry, dict) and isinstance(entry.get("files"), str):
+                entry["files"] = _file(entry["files"], folder)
+    body = section.get("body", {})
     if not isinstance(body, dict):
         return
     for key in _FILE_KEYS & body.keys():
-        value = str(body[key])
-        body[key] = str(VENDOR / value[7:] if value.startswith("vendor:") else folder / value)
+        body[key] = _file(str(body[key]), folder)
+
+
+def _file(value: str, folder: Path) -> str:
+    """Return a theme's font path resolved: "vendor:" files come with deckbuilder."""
+    return str(VENDOR / value[7:] if value.startswith("vendor:") else folder / value)
 
 
 def _merge(base: Any, over: Any, path: str, file: str, line: int | None,
@@ -283,6 +303,34 @@ def _check_fonts(settings: dict, file: str) -> list[Diagnostic]:
                for p, why in broken])
 
 
+_SLOTS = ("latin", "ea", "cs")
+
+
+def _check_fallback(settings: dict, file: str) -> list[Diagnostic]:
+    """Return the problems of the `fonts.fallback` chains: every entry names a family,
+    a slot, and a fontsource package folder or a font file that is there."""
+    problems = []
+    for key in ("fallback_first", "fallback"):
+        for n, entry in enumerate(settings["fonts"][key]):
+            where = f"fonts.{key}[{n}]"
+            if not isinstance(entry, dict) or not entry.get("family") or not entry.get("files"):
+                problems.append(error(f"{where} must be a mapping with at least `family` and "
+                                      "`files` (a fontsource package folder or a font file)",
+                                      file))
+                continue
+            unknown = set(entry) - {"family", "web_family", "slot", "lang", "files"}
+            if unknown:
+                problems.append(error(f"{where}: unknown key {sorted(unknown)[0]!r} (keys: "
+                                      "family, web_family, slot, lang, files)", file))
+            if entry.get("slot", "latin") not in _SLOTS:
+                problems.append(error(f"{where}.slot must be one of {', '.join(_SLOTS)}, not "
+                                      f"{entry['slot']!r}", file))
+            if not Path(str(entry["files"])).exists():
+                problems.append(error(f"{where}: font files {entry['files']} are missing (run "
+                                      "scripts/setup, which copies the fonts from npm)", file))
+    return problems
+
+
 def _not_a_font(path: Path) -> str | None:
     """Return why Pillow cannot open a font file, or None when it can."""
     try:
@@ -305,6 +353,7 @@ def load(name: str, spec_dir: Path | None = None) -> Theme:
         settings = _merge(settings, data, "", str(folder / "theme.yaml"), None, problems)
     problems += _check_colors(settings, str(chain[0][0] / "theme.yaml"))
     problems += _check_fonts(settings, str(chain[0][0] / "theme.yaml"))
+    problems += _check_fallback(settings, str(chain[0][0] / "theme.yaml"))
     if problems:
         raise ThemeError(problems)
     return Theme(name, tuple(f for f, _ in chain), _freeze(settings))

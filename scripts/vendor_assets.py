@@ -30,7 +30,7 @@ REVEAL_FILES = ["dist/reveal.js", "dist/reveal.css", "dist/reset.css", "dist/plu
 CARLITO_FILES = [f"files/carlito-{subset}-{weight}-{style}.woff2"
                  for subset in ("latin", "latin-ext")
                  for weight in ("400", "700")
-                 for style in ("normal", "italic")] + ["LICENSE"]
+                 for style in ("normal", "italic")] + ["LICENSE", "unicode.json"]
 
 
 def latin_faces(family: str) -> list[str]:
@@ -39,7 +39,36 @@ def latin_faces(family: str) -> list[str]:
     The gallery themes' fonts ship their latin subset only, to keep the wheel small.
     """
     return [f"files/{family}-latin-{weight}-{style}.woff2"
-            for weight in ("400", "700") for style in ("normal", "italic")] + ["LICENSE"]
+            for weight in ("400", "700") for style in ("normal", "italic")] + ["LICENSE",
+                                                                              "unicode.json"]
+
+
+# The fallback faces for scripts the body fonts lack (themes' `fonts.fallback`). Their
+# fontsource packages split each weight into subsets named in unicode.json: the CJK ones
+# into numbered slices (120 for KR and JP, 97 of 0-119 for SC), which together are the font; only
+# the script's own subsets are copied (the body font draws Latin). CJK and the complex
+# scripts in 400 and 700 (upright only: they have no italic), emoji in its one weight.
+# Sizes: KR 4.1 MB, JP 6.0 MB, SC 5.1 MB, Arabic/Hebrew/Devanagari 0.3 MB, emoji 0.5 MB;
+# a deck bundles only the glyphs it uses, subset (render/html.py).
+FALLBACK_FONTS = {  # package -> (subsets, weights)
+    "noto-sans-kr": ([str(n) for n in range(120)], ("400", "700")),
+    "noto-sans-jp": ([str(n) for n in range(120)], ("400", "700")),
+    "noto-sans-sc": ([str(n) for n in (4, 5, 6, *range(21, 92), *range(97, 120))],
+                     ("400", "700")),
+    "noto-sans-arabic": (["arabic"], ("400", "700")),
+    "noto-sans-hebrew": (["hebrew"], ("400", "700")),
+    "noto-sans-devanagari": (["devanagari"], ("400", "700")),
+    # Monochrome outlines: the colour package's glyphs are OpenType-SVG, which Chromium
+    # does not draw (it showed blanks); the PPTX still asks for Noto Color Emoji.
+    "noto-emoji": ([str(n) for n in range(11)], ("400",)),
+}
+
+
+def fallback_files(family: str) -> list[str]:
+    """Return the files of a fallback face's package to copy: its subsets, + LICENSE."""
+    subsets, weights = FALLBACK_FONTS[family]
+    return [f"files/{family}-{subset}-{weight}-normal.woff2"
+            for subset in subsets for weight in weights] + ["LICENSE", "unicode.json"]
 
 
 # The gallery themes' fonts: fontsource package names (also their files' prefix).
@@ -51,6 +80,8 @@ VENDORED: dict[str, tuple[list[str], str]] = {
     "@fontsource/carlito": (CARLITO_FILES, "fonts/carlito"),
     **{f"@fontsource/{family}": (latin_faces(family), f"fonts/{family}")
        for family in THEME_FONTS},
+    **{f"@fontsource/{family}": (fallback_files(family), f"fonts/{family}")
+       for family in FALLBACK_FONTS},
 }
 
 NPM_CI = ["ci", "--ignore-scripts", "--no-audit", "--no-fund"]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Mapping
 
-from deckbuilder import markup
+from deckbuilder import fonts, markup
 from deckbuilder.layout import measure
 from deckbuilder.model import Normalised
 from deckbuilder.model import LOGO_IMAGE, Box, Frame, Item, Role, Talk, Template, TextStyle
@@ -66,7 +66,7 @@ class Ctx:
                          bold=bool(spec.get("bold", False)), italic=bool(spec.get("italic", False)),
                          align=align, valign=valign, line_height=self.fonts.line_height,
                          code_font=self.theme.get("fonts.code.family"),
-                         highlight=self.theme.color("highlight"))
+                         highlight=self.theme.color("highlight"), faces=self.fonts.chain)
 
     def where(self, line: int | None) -> tuple[str, int | None]:
         """Return (spec file, line) for a diagnostic."""
@@ -81,6 +81,10 @@ def format_date(d: date | datetime | None, theme: Theme) -> str:
                                                 year=d.year)
 
 
+# Boxes whose side is the slide's, not the text's: the footer sits left of the number.
+_NOT_MIRRORED = frozenset({"footer", "slide-number", "marker", "bullet"})
+
+
 def text_block(ctx: Ctx, md: str, box: Box, role: Role, style: TextStyle) -> Item:
     """Return a text item (inline Markdown) at `box`, to be wrapped by the renderer.
 
@@ -88,8 +92,14 @@ def text_block(ctx: Ctx, md: str, box: Box, role: Role, style: TextStyle) -> Ite
     so the text must reflow. Instead the box is narrowed (about its anchor) to a width
     at which the renderer's own wrap gives the lines that were measured here, so
     PowerPoint, LibreOffice and browsers draw the planned lines in the intended font.
+    A right-to-left paragraph (Arabic, Hebrew) that would start at the left edge is
+    right-aligned instead, where its lines start; the renderers mark it RTL.
     """
-    drawn = measure.styled(markup.runs(md), style.bold, style.italic)
+    runs = markup.runs(md)
+    if style.align == "left" and role not in _NOT_MIRRORED and \
+            fonts.is_rtl("".join(r.text for r in runs)):
+        style = replace(style, align="right")
+    drawn = measure.styled(runs, style.bold, style.italic)
     width = measure.stable_width(drawn, style.size, box.w, ctx.fonts)
     shift = {"left": 0.0, "center": (box.w - width) / 2, "right": box.w - width}[style.align]
     return Item("text", Box(box.x + shift, box.y, width, box.h), role=role, text=md,

@@ -185,5 +185,5 @@ def plan(talk: Talk, picks: Sequence[Pick], theme: Theme, images: Mapping[str, N
                 background=theme.color("background"), link=theme.color("link"),
                 text=theme.color("text"), accent=theme.color("accent"),
                 font=theme.get("fonts.body.family"), bullet=theme.get("text_slide.bullet"),
-                template=template)
+                template=template, faces=ctx.fonts.chain)
     return deck, diags

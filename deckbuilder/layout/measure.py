@@ -14,15 +14,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
+import regex
 from PIL import ImageFont
 
+from deckbuilder import fonts as faces_of
 from deckbuilder.markup import Run, merge_runs, normal_text
+from deckbuilder.model import Face
 from deckbuilder.theme import Theme
 
 REF_SIZE = 200                # fonts are loaded once at this size; widths scale linearly
 ELLIPSIS = "…"
 ZWSP = "\u200b"               # zero-width space: where an overlong word may break
 _TOKENS = re.compile(r"\s+|\S+")
+_CLUSTER = regex.compile(r"\X")
 # A break opportunity the renderers all take (UAX #14 HY): after a hyphen between letters.
 _AFTER_HYPHEN = re.compile(r"(?<=[^\W\d_]-)(?=[^\W\d_])")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]()<>#=!|~])")
@@ -30,12 +34,14 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]()<>#=!|~])")
 
 @dataclass(frozen=True)
 class Fonts:
-    """What measuring needs from a theme: face files, code advance, safety, line pitch."""
+    """What measuring needs from a theme: face files, code advance, safety, line pitch,
+    and the fallback chain for characters the body face lacks."""
 
     faces: tuple[Path, Path, Path, Path]  # regular, bold, italic, bold italic
     code_advance: float
     safety: float
     line_height: float
+    chain: tuple[Face, ...] = ()          # body face first (theme.faces()); () = body only
 
     @classmethod
     def of(cls, theme: Theme) -> Fonts:
@@ -43,22 +49,30 @@ class Fonts:
         faces = tuple(theme.font_file(b, i) for b, i in
                       ((False, False), (True, False), (False, True), (True, True)))
         return cls(faces, float(theme.get("fonts.code.advance")),  # type: ignore[arg-type]
-                   float(theme.get("text.safety")), float(theme.get("text.line_height")))
+                   float(theme.get("text.safety")), float(theme.get("text.line_height")),
+                   theme.faces())
 
     def width(self, text: str, run: Run, size: float) -> float:
-        """Return the advance width of `text` in the face of `run`, in px at `size`."""
+        """Return the advance width of `text` in the face of `run`, in px at `size`: each
+        stretch in the face of the chain that draws it."""
         if run.code:
-            return len(text) * self.code_advance * size
-        face = self.faces[int(run.bold) + 2 * int(run.italic)]
+            count = len(text) if text.isascii() else len(_CLUSTER.findall(text))
+            return count * self.code_advance * size   # one advance per grapheme
+        if not self.chain or faces_of.covered(self.chain[0], run.bold, run.italic, text):
+            pieces = [(text, self.faces[int(run.bold) + 2 * int(run.italic)])]
+        else:   # a word without its paragraph: Han is 1 em in each CJK face alike
+            pieces = [(s.text, s.path) for s in
+                      faces_of.segments(text, self.chain, run.bold, run.italic)]
         # normal_text again: a shaper failure must never reach the user as a traceback
-        return _font(face).getlength(normal_text(text)) * size / REF_SIZE
+        return sum(_font(path).getlength(normal_text(piece)) for piece, path in pieces) \
+            * size / REF_SIZE
 
     def pitch(self, size: float) -> float:
         """Return the line pitch at `size`."""
         return size * self.line_height
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=256)   # a CJK caption draws from a few dozen slices of its font
 def _font(path: Path) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), REF_SIZE)
 
@@ -75,6 +89,8 @@ class Token:
 def tokens(runs: Sequence[Run]) -> list[Token]:
     """Return the wrap tokens of styled runs."""
     out: list[Token] = []
+    # Korean wraps between words only; elsewhere CJK and emoji may break between letters.
+    cjk = not faces_of.keeps_words("".join(r.text for r in runs))
     for run in runs:
         if run.text == "\n":
             out.append(Token("\n", run, "break"))
@@ -89,9 +105,27 @@ def tokens(runs: Sequence[Run]) -> list[Token]:
                 for k, part in enumerate(_AFTER_HYPHEN.split(piece)):
                     if k:   # PowerPoint, LibreOffice and browsers may break after a hyphen
                         out.append(Token("", run, "space"))
-                    if part:
+                    if part and cjk:
+                        _cjk_words(out, part, run)
+                    elif part:
                         out.append(Token(part, run, "word"))
     return out
+
+
+def _cjk_words(out: list[Token], word: str, run: Run) -> None:
+    """Append a word, with a zero-width break opportunity wherever UAX #14 lets a line
+    break inside it next to an ideograph, kana, Hangul or emoji (fonts.break_points),
+    and before it when it continues a word of the previous run at such a place."""
+    prev = out[-1] if out else None
+    if prev is not None and prev.kind == "word" and prev.text and \
+            faces_of.break_points(prev.text[-1] + word[0]) == [1]:
+        out.append(Token("", run, "space"))
+    start = 0
+    for at in faces_of.break_points(word):
+        out.append(Token(word[start:at], run, "word"))
+        out.append(Token("", run, "space"))
+        start = at
+    out.append(Token(word[start:], run, "word"))
 
 
 def wrap(toks: Sequence[Token], size: float, width: float, fonts: Fonts) -> list[int]:
@@ -187,7 +221,7 @@ def breakable(runs: Sequence[Run], size: float, width: float, fonts: Fonts) -> l
                 parts.append(word)
                 continue
             piece = ""
-            for ch in word:
+            for ch in _CLUSTER.findall(word):   # never inside a grapheme cluster
                 if piece and fonts.width(piece + ch, run, size) > limit:
                     parts.append(piece + ZWSP)
                     piece = ""

@@ -20,10 +20,11 @@ import jinja2
 import jinja2.sandbox
 from markupsafe import Markup
 
-from deckbuilder import __version__, markup, outputs
+from deckbuilder import __version__, fonts, markup, outputs
 from deckbuilder.errors import BuildError, error
 from deckbuilder.fsutil import Batch
-from deckbuilder.model import Deck, Item, TextStyle
+from deckbuilder.model import Deck, Face, Item, TextStyle
+from deckbuilder.render import html_fonts
 from deckbuilder.theme import VENDOR, Theme
 
 REVEAL_VERSION = "6.0.2"
@@ -75,6 +76,13 @@ class _Bundle:
                 self.files[rel] = data
                 self.urls[source] = rel
         return self.urls[source]
+
+    def data(self, data: bytes, rel: str, mime: str) -> str:
+        """Return the URL of bytes made here (a subset font), stored at `rel`."""
+        if self.inline:
+            return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+        self.files[rel] = data
+        return rel
 
     def image(self, source: Path) -> str:
         """Return the URL of an image, named by its content so each is stored once."""
@@ -139,7 +147,8 @@ def environment(theme: Theme) -> jinja2.Environment:
         loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True))
     env.filters.update(px=px, css_string=css_string, color=color, inline=markup.inline_html,
-                       notes=markup.blocks_html, safe_url=markup.safe_url)
+                       notes=markup.blocks_html, safe_url=markup.safe_url,
+                       rtl=lambda md: fonts.is_rtl(markup.plain(md)))
     return env
 
 
@@ -164,11 +173,12 @@ def color(value: str | None) -> str:
     return value
 
 
-def font_stack(font: str, theme: Theme) -> str:
-    """Return the CSS font-family list for a TextStyle font: the bundled face first."""
+def font_stack(font: str, theme: Theme, fallback: Sequence[str] = ()) -> str:
+    """Return the CSS font-family list for a TextStyle font: the bundled face first,
+    then the bundled fallback faces (`fallback`, for non-Latin text)."""
     body, code = theme.get("fonts.body"), theme.get("fonts.code")
     if font == body["family"]:
-        names, generic = [body["web_family"], font], "sans-serif"
+        names, generic = [body["web_family"], font, *fallback], "sans-serif"
     elif font == code["family"]:
         names, generic = [font, "Liberation Mono"], "monospace"
     else:
@@ -176,10 +186,17 @@ def font_stack(font: str, theme: Theme) -> str:
     return ", ".join([css_string(n) for n in names] + [generic])
 
 
-def text_css(style: TextStyle, theme: Theme) -> str:
-    """Return the inline CSS of a text box: face, size, colour, alignment, line pitch."""
+def text_css(style: TextStyle, theme: Theme, text: str = "",
+             used: frozenset[Face] = frozenset()) -> str:
+    """Return the inline CSS of a text box: face, size, colour, alignment, line pitch.
+    `used` are the deck's bundled fallback faces, listed in the order the planner chose
+    them for the box's `text`."""
     justify = {"top": "flex-start", "middle": "center", "bottom": "flex-end"}[style.valign]
-    return (f"font-family: {font_stack(style.font, theme)}; font-size: {px(style.size)}; "
+    plain = markup.plain(text) if used else ""
+    fallback = html_fonts.stack(style.faces, set(used), plain) if used else []
+    keep = "word-break: keep-all; " if used and fonts.keeps_words(plain) else ""
+    return (f"font-family: {font_stack(style.font, theme, fallback)}; {keep}"
+            f"font-size: {px(style.size)}; "
             f"color: {color(style.color)}; font-weight: {700 if style.bold else 400}; "
             f"font-style: {'italic' if style.italic else 'normal'}; "
             f"text-align: {style.align}; line-height: {style.line_height}; "
@@ -283,16 +300,28 @@ def render(deck: Deck, theme: Theme, bundle: _Bundle, cdn: bool = False) -> tupl
     images = {i.image: bundle.image(i.image) for s in deck.slides for i in s.items
               if i.kind == "image" and i.image is not None and not i.placeholder}
     css_dir = "" if bundle.inline else "assets/"
+    extra = html_fonts.subsets(deck)
+    used = frozenset(s.face for s in extra)
     css = env.get_template("deck.css.j2").render(
         deck=deck, theme=theme, settings=theme.settings,
-        font_faces=_font_faces(deck, bundle, theme, css_dir))
+        font_faces=_font_faces(deck, bundle, theme, css_dir) + _fallback_faces(extra, bundle,
+                                                                                css_dir))
     styles, scripts = _assets(bundle, cdn)
     styles.append({"inline": _style_text(css)} if bundle.inline else {"url": "assets/deck.css"})
     html = env.get_template("deck.html.j2").render(
         deck=deck, theme=theme, settings=theme.settings, styles=styles, scripts=scripts,
         config=_reveal_config(deck), images=images, generator=f"deckbuilder {__version__}",
-        text_css=lambda style: text_css(style, theme), box_css=box_css)
+        text_css=lambda style, text="": text_css(style, theme, text, used), box_css=box_css)
     return html, css
+
+
+def _fallback_faces(extra: Sequence[html_fonts.Subset], bundle: _Bundle,
+                    css_dir: str) -> list[dict[str, Any]]:
+    """Return the @font-face rules' data of the subset fallback fonts."""
+    return [{"family": s.face.web_family, "weight": s.weight, "style": s.style,
+             "range": s.unicode_range, "subset": "fallback",
+             "url": bundle.data(s.data, f"assets/fonts/{s.name}",
+                                "font/woff2").removeprefix(css_dir)} for s in extra]
 
 
 def box_css(item: Item) -> str:
@@ -328,15 +357,18 @@ def write(deck: Deck, out_dir: Path, name: str, theme: Theme, single_file: bool 
     else:
         into.folder(dest, {"index.html": html.encode("utf-8"),
                            "assets/deck.css": css.encode("utf-8"),
-                           outputs.DECK_MARKER: MARKER_TEXT, **bundle.files, **_licenses(cdn, theme)})
+                           outputs.DECK_MARKER: MARKER_TEXT, **bundle.files,
+                           **_licenses(cdn, theme, html_fonts.faces_used(deck))})
     if batch is None:
         into.commit()
     return dest if single_file else dest / "index.html"
 
 
-def _licenses(cdn: bool, theme: Theme) -> dict[str, bytes]:
+def _licenses(cdn: bool, theme: Theme, used: frozenset[Face] = frozenset()
+              ) -> dict[str, bytes]:
     """Return the licence files that travel with the copied reveal.js and the body font."""
     pairs: Iterable[tuple[Path, str]] = [(_font_license(theme), "assets/fonts/LICENSE")]
+    pairs = [*pairs, *((src, rel) for rel, src in html_fonts.licences(used).items())]
     if not cdn:
         pairs = [*pairs, (VENDOR / "revealjs" / "LICENSE", "assets/reveal/LICENSE")]
     return {rel: _read(src) for src, rel in pairs if src.is_file()}

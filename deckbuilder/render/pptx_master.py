@@ -79,10 +79,34 @@ def _theme(prs, deck: Deck) -> None:
     for scheme in ("a:majorFont", "a:minorFont"):
         for font in root.iter(qn(scheme)):
             font.find(qn("a:latin")).set("typeface", deck.font)
+            _script_fonts(font, deck)
     root.find(qn("a:themeElements")).find(qn("a:clrScheme")).set("name", deck.theme)
     root.find(qn("a:themeElements")).find(qn("a:fontScheme")).set("name", deck.font)
     root.set("name", f"deckbuilder {deck.theme}")
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+# The font scheme's script slots the fallback faces fill (OOXML script tags, ISO 15924).
+SCRIPT_OF = {"ko": "Hang", "ja": "Jpan", "zh": "Hans", "ar": "Arab", "he": "Hebr",
+             "hi": "Deva"}
+
+
+def _script_fonts(scheme, deck: Deck) -> None:
+    """Name the deck's East Asian and complex-script faces in a major/minor font: its
+    `a:ea` and `a:cs` (the first face of the chain for each) and the per-script entries
+    (Hang, Jpan, Hans, Arab, Hebr, Deva), so text typed later gets the same faces."""
+    for slot in ("ea", "cs"):
+        face = next((f for f in deck.faces if f.slot == slot), None)
+        element = scheme.find(qn(f"a:{slot}"))
+        if face is not None and element is not None:
+            element.set("typeface", face.family)
+    by_script = {SCRIPT_OF[f.lang]: f.family for f in reversed(deck.faces)
+                 if f.lang in SCRIPT_OF}
+    for entry in scheme.iter(qn("a:font")):
+        if entry.get("script") in by_script:
+            entry.set("typeface", by_script.pop(entry.get("script")))
+    for script, family in sorted(by_script.items()):
+        etree.SubElement(scheme, qn("a:font"), script=script, typeface=family)
 
 
 def _bullets(master, bullet: str) -> None:

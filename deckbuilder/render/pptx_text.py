@@ -14,14 +14,18 @@ from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
 
-from deckbuilder import markup
-from deckbuilder.model import EMU_PER_PX, Box, Item, TextStyle
+from deckbuilder import fonts, markup
+from deckbuilder.model import EMU_PER_PX, Box, Face, Item, TextStyle
 
 SLIDENUM_GUID = "{B6F15528-21DE-4FAA-801E-634DDDAF4B2B}"  # constant: reproducible bytes
 ALIGN = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER, "right": PP_ALIGN.RIGHT}
 ANCHOR = {"top": MSO_ANCHOR.TOP, "middle": MSO_ANCHOR.MIDDLE, "bottom": MSO_ANCHOR.BOTTOM}
 _NUMBER = re.compile(r"\d+")
 _BAD_XML = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff\ud800-\udfff]")
+# The language a run of a CJK face is marked with, so PowerPoint picks East Asian
+# line breaking and proofing for it.
+LANG_OF = {"ko": "ko-KR", "ja": "ja-JP", "zh": "zh-CN", "ar": "ar-SA", "he": "he-IL",
+           "hi": "hi-IN"}
 
 
 def clean(text: str) -> str:
@@ -54,9 +58,24 @@ def _highlight(run, color: str) -> None:
         "a:hlinkClick", "a:hlinkMouseOver", "a:rtl", "a:extLst")
 
 
-def _add_run(paragraph, r: markup.Run, style: TextStyle) -> None:
+def _add_run(paragraph, r: markup.Run, style: TextStyle, context: str = "") -> None:
+    """Add a run, cut where the planner measured its text with another face of the
+    chain: each piece names its face (a:latin, a:ea or a:cs) so the consumer draws it
+    with that font."""
+    text = clean(r.text)
+    if r.code or not style.faces or not text:
+        _add_piece(paragraph, r, text, style, None)
+        return
+    for seg in fonts.segments(text, style.faces, style.bold or r.bold,
+                              style.italic or r.italic, context or text):
+        _add_piece(paragraph, r, seg.text, style,
+                   None if seg.face == style.faces[0] else seg.face)
+
+
+def _add_piece(paragraph, r: markup.Run, text: str, style: TextStyle, face: Face | None
+               ) -> None:
     run = paragraph.add_run()
-    run.text = clean(r.text)
+    run.text = text
     font = run.font
     font.size = pt(style.size)
     font.bold = style.bold or r.bold
@@ -64,9 +83,23 @@ def _add_run(paragraph, r: markup.Run, style: TextStyle) -> None:
     font.color.rgb = rgb(style.color)
     if r.mark:
         _highlight(run, style.highlight)
-    font.name = style.code_font if r.code else style.font
+    font.name = face.family if face is not None and face.slot == "latin" else \
+        style.code_font if r.code else style.font
+    if face is not None and face.slot != "latin":
+        _script_face(run, face)
     if r.link:
         run.hyperlink.address = clean(r.link)
+
+
+def _script_face(run, face: Face) -> None:
+    """Name an East Asian (a:ea) or complex-script (a:cs) face on a run, in schema order."""
+    rpr = run._r.get_or_add_rPr()
+    element = etree.Element(qn(f"a:{face.slot}"))
+    element.set("typeface", face.family)
+    rpr.insert_element_before(element, *(("a:cs",) if face.slot == "ea" else ()), "a:sym",
+                              "a:hlinkClick", "a:hlinkMouseOver", "a:rtl", "a:extLst")
+    if face.lang in LANG_OF:
+        rpr.set("lang", LANG_OF[face.lang])
 
 
 def _slide_number(paragraph, text: str, style: TextStyle) -> None:
@@ -102,6 +135,9 @@ def frame_setup(frame, valign: str = "top") -> None:
 
 def paragraph(p, item: Item, style: TextStyle) -> None:
     p.alignment = ALIGN[style.align]
+    context = markup.plain(item.text)
+    if fonts.is_rtl(context):   # Arabic, Hebrew: the paragraph reads right to left
+        p._p.get_or_add_pPr().set("rtl", "1")
     p.line_spacing = pt(style.size * style.line_height)  # exact pitch, as planned
     if item.role == "slide-number":
         # The number itself is a field PowerPoint keeps up to date; the rest ("/ 24") text.
@@ -120,7 +156,7 @@ def paragraph(p, item: Item, style: TextStyle) -> None:
         if r.text == "\n":   # a break the author wrote; the wrap is the renderer's
             p.add_line_break()
         else:
-            _add_run(p, r, style)
+            _add_run(p, r, style, context)
 
 
 def fill_text(frame, item: Item) -> None:
