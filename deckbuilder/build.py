@@ -18,11 +18,12 @@ from deckbuilder import layout
 from deckbuilder import outputs as output_guard
 from deckbuilder import template as template_mod
 from deckbuilder import theme as theme_mod
+from deckbuilder import theme_images
 from deckbuilder.check import CheckReport
 from deckbuilder.check import check as check_talk
 from deckbuilder.errors import BuildError, Diagnostic, Location, check, error
 from deckbuilder.fsutil import Batch
-from deckbuilder.model import LOGO_IMAGE, QR_IMAGE, Deck, Normalised, Pick, Talk, Template, Vault
+from deckbuilder.model import QR_IMAGE, Deck, Normalised, Pick, Talk, Template, Vault
 from deckbuilder.render import html, pptx
 
 Progress = Callable[[str], None]
@@ -133,13 +134,9 @@ def _images(report: CheckReport, theme: theme_mod.Theme, allow_missing: bool,
     found = {url_of.get(p) or p.relative_to(vault.root).as_posix(): n for p, n in done.items()}
     if report.talk.slides_url:  # made here, so that the planner stays pure
         found[QR_IMAGE] = images_mod.qr_code(report.talk.slides_url, cache_dir)
-    logo = theme.get("logo.file")
-    if logo:
-        made, bad = images_mod.normalise({Path(logo): [Location(logo)]}, theme,
-                                         report.talk.aspect, cache_dir)
-        problems += [error(f"the theme's logo: {d.message}", logo) for d in bad]
-        found.update({LOGO_IMAGE: n for n in made.values()})
-    return found, problems
+    own, bad = theme_images.prepare(theme, report.talk.aspect, cache_dir)  # logo, backgrounds
+    found.update(own)
+    return found, problems + bad
 
 
 def _formats(formats: Sequence[str]) -> list[str]:
@@ -225,7 +222,8 @@ def claim_outputs(talk: Talk, out: Path, targets: Sequence[Path]) -> list[Diagno
 
 
 def _count_images(deck: Deck) -> int:
-    return sum(1 for s in deck.slides for i in s.items if i.kind == "image")
+    return sum(1 for s in deck.slides for i in s.items
+               if i.kind == "image" and i.role != "background")   # the theme's, not the talk's
 
 
 def _size(path: Path) -> int:

@@ -22,7 +22,8 @@ ItemKind = Literal["image", "text", "rect"]
 # What a planned item is for: renderers map roles to placeholders, CSS classes, styles.
 Role = Literal["", "picture", "caption", "source", "title", "subtitle", "meta", "rule",
                "heading", "paragraph", "bullet", "marker", "credit-group", "credit",
-               "credit-url", "footer", "slide-number", "qr", "qr-url", "logo"]
+               "credit-url", "footer", "slide-number", "qr", "qr-url", "logo", "band",
+               "background"]
 Order = Literal["note", "date", "reverse-date"]
 Placement = Literal["bottom", "right", "auto"]
 Aspect = Literal["16:9", "4:3"]
@@ -214,6 +215,12 @@ QR_IMAGE = "\0qr"
 LOGO_IMAGE = "\0logo"   # the theme's logo among the planner's images, like the QR code
 
 
+def background_image(kind: str) -> str:
+    """Return the key of the theme's background picture for a slide kind ("title",
+    "section", or "" for every other kind) among the planner's images."""
+    return f"\0background:{kind}"
+
+
 @dataclass(frozen=True)
 class Normalised:
     """A normalised image file in the cache, with its pixel size."""
@@ -327,6 +334,10 @@ class Item:
     placeholder: bool = False  # an image that is missing, drawn as a marked placeholder
     level: int = 0             # list level of a bullet (0 = top), for the PPTX outline
     marker: str = ""           # a bullet's marker as planned: the bullet or "3."
+    opacity: float = 1.0       # of a rect's fill: 0 clear .. 1 solid (a full-bleed band)
+    # The fractions of an image cut away at its left, top, right and bottom edges: the
+    # box shows the rest (a full-bleed picture with `fit: cover`).
+    crop: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
 
 
 @dataclass(frozen=True)

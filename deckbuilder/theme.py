@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -30,6 +30,16 @@ VENDOR = PACKAGE / "_vendor"
 BASE = "default"
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _FILE_KEYS = frozenset({"regular", "bold", "italic", "bold_italic"})
+# Image and template settings: file names relative to the theme that names them.
+FILE_SETTINGS = ("pptx.template", "logo.file", "backgrounds.image", "backgrounds.title",
+                 "backgrounds.section")
+# Settings with a fixed set of values, and numbers with a range: checked at load.
+CHOICES = {"image_slide.layout": ("framed", "fullbleed"),
+           "image_slide.caption_placement": ("bottom", "right", "auto"),
+           "image_slide.fullbleed.fit": ("contain", "cover")}
+RANGES = {"image_slide.fullbleed.band.opacity": (0.0, 1.0),
+          "image_slide.fullbleed.cover_tolerance": (0.0, 1.0),
+          "backgrounds.veil": (0.0, 1.0)}
 MAX_VALUES = 100_000   # settings with aliases expanded; the default theme has ~300
 
 
@@ -96,6 +106,10 @@ class Theme:
     name: str
     dirs: tuple[Path, ...]
     settings: Mapping[str, Any]
+    # Where each setting was given: dotted path -> (theme.yaml, line), the most specific
+    # theme that sets it; for diagnostics about a setting's value at its line.
+    origins: Mapping[str, tuple[str, int | None]] = field(
+        default_factory=lambda: MappingProxyType({}), compare=False, repr=False)
 
     def get(self, dotted: str) -> Any:
         """Return the setting at a dotted path, e.g. `image_slide.caption.min_size`."""
@@ -109,6 +123,10 @@ class Theme:
         colors = self.settings["colors"]
         resolved = colors.get(value, value)
         return str(resolved).upper()
+
+    def where(self, dotted: str) -> tuple[str, int | None]:
+        """Return (theme.yaml, line) of the theme that gave this setting its value."""
+        return self.origins.get(dotted, (str(self.dirs[0] / "theme.yaml"), None))
 
     def has_slide(self, kind: str) -> bool:
         """Return whether the theme draws slides of this kind."""
@@ -229,7 +247,7 @@ def _chain(name: str, spec_dir: Path | None) -> list[tuple[Path, _LineDict]]:
 def _resolve_files(data: dict, folder: Path) -> None:
     # Font and template paths are relative to the theme that names them, so resolve them
     # before merging.
-    for section, key in (("pptx", "template"), ("logo", "file")):
+    for section, key in (name.split(".") for name in FILE_SETTINGS):
         part = data.get(section)
         if isinstance(part, dict) and isinstance(part.get(key), str) and part[key]:
             part[key] = str(folder / part[key])
@@ -275,6 +293,15 @@ def _merge(base: Any, over: Any, path: str, file: str, line: int | None,
     return merged
 
 
+def _origins(data: Any, file: str, prefix: str, out: dict[str, tuple[str, int | None]]) -> None:
+    """Record (file, line) for every setting `data` gives, by dotted path."""
+    lines = getattr(data, "lines", {})
+    for key, value in data.items() if isinstance(data, dict) else ():
+        dotted = f"{prefix}.{key}" if prefix else str(key)
+        out[dotted] = (file, lines.get(key))
+        _origins(value, file, dotted, out)
+
+
 def _kind(value: Any) -> str:
     return {dict: "a mapping", list: "a list", str: "text", bool: "true or false",
             int: "a number", float: "a number"}.get(type(value), type(value).__name__)
@@ -286,10 +313,41 @@ def _same_kind(a: Any, b: Any) -> bool:
     return isinstance(b, type(a))
 
 
-def _check_colors(settings: dict, file: str) -> list[Diagnostic]:
+def _check_colors(settings: dict, where: Any) -> list[Diagnostic]:
     colors = settings["colors"]
     bad = [k for k, v in colors.items() if not _HEX.match(str(v))]
-    return [error(f"colors.{k} must be \"#RRGGBB\", not {colors[k]!r}", file) for k in bad]
+    return [error(f"colors.{k} must be \"#RRGGBB\", not {colors[k]!r}", *where(f"colors.{k}"))
+            for k in bad]
+
+
+def _setting(settings: dict, dotted: str) -> Any:
+    node: Any = settings
+    for part in dotted.split("."):
+        node = node[part]
+    return node
+
+
+def _check_values(settings: dict, where: Any) -> list[Diagnostic]:
+    """Return an error, at the setting's line, for a value outside its choices or range,
+    and for a file setting naming a file that is not there."""
+    out = []
+    for dotted, choices in CHOICES.items():
+        value = _setting(settings, dotted)
+        if value not in choices:
+            out.append(error(f"{dotted} must be one of {', '.join(choices)}, not {value!r}",
+                             *where(dotted)))
+    for dotted, (low, high) in RANGES.items():
+        value = _setting(settings, dotted)
+        if not low <= value <= high:
+            out.append(error(f"{dotted} must be between {low:g} and {high:g}, not {value!r}",
+                             *where(dotted)))
+    for dotted in FILE_SETTINGS:
+        value = _setting(settings, dotted)
+        if value and not Path(value).is_file():
+            what = "is not a file" if Path(value).exists() else "is missing"
+            out.append(error(f"{dotted}: {Path(value).name} {what} (looked for {value}; "
+                             "the path is relative to the theme's folder)", *where(dotted)))
+    return out
 
 
 def _check_fonts(settings: dict, file: str) -> list[Diagnostic]:
@@ -344,19 +402,30 @@ def load(name: str, spec_dir: Path | None = None) -> Theme:
     """Return the named theme with its `extends:` chain merged; raise ThemeError if bad."""
     chain = _chain(name, spec_dir)
     problems: list[Diagnostic] = []
+    origins: dict[str, tuple[str, int | None]] = {}
     base_folder, settings = chain[-1]
     _resolve_files(settings, base_folder)
+    _origins(settings, str(base_folder / "theme.yaml"), "", origins)
     settings = {k: v for k, v in settings.items() if k != "extends"}
     for folder, data in reversed(chain[:-1]):
         _resolve_files(data, folder)
         data = _strip_extends(data)
+        _origins(data, str(folder / "theme.yaml"), "", origins)
         settings = _merge(settings, data, "", str(folder / "theme.yaml"), None, problems)
-    problems += _check_colors(settings, str(chain[0][0] / "theme.yaml"))
-    problems += _check_fonts(settings, str(chain[0][0] / "theme.yaml"))
-    problems += _check_fallback(settings, str(chain[0][0] / "theme.yaml"))
+    own = str(chain[0][0] / "theme.yaml")
+
+    def where(dotted: str) -> tuple[str, int | None]:
+        return origins.get(dotted, (own, None))
+
+    problems += _check_colors(settings, where)
+    problems += _check_fonts(settings, own)
+    problems += _check_fallback(settings, own)
+    if not problems:   # a value of the wrong type is reported once, above
+        problems += _check_values(settings, where)
     if problems:
         raise ThemeError(problems)
-    return Theme(name, tuple(f for f, _ in chain), _freeze(settings))
+    return Theme(name, tuple(f for f, _ in chain), _freeze(settings),
+                 MappingProxyType(origins))
 
 
 def _strip_extends(data: _LineDict) -> _LineDict:

@@ -40,13 +40,20 @@ def ratio(a: str, b: str) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
+def blend(top: str, under: str, opacity: float) -> str:
+    """Return the colour seen where `top` at `opacity` lies over `under` (both "#RRGGBB")."""
+    mixed = [round(int(top[i:i + 2], 16) * opacity + int(under[i:i + 2], 16) * (1 - opacity))
+             for i in (1, 3, 5)]
+    return "#%02X%02X%02X" % tuple(mixed)
+
+
 def _styles(node: Any, path: str) -> list[tuple[str, str]]:
     """Return (dotted path, colour) of every text style (a mapping with `color`)."""
     if not isinstance(node, Mapping):
         return []
-    # Rules and other drawn shapes have a colour too, but no text.
-    found = [(path, str(node["color"]))] if "color" in node and not path.endswith("rule") \
-        else []
+    # Rules and other drawn shapes (a full-bleed band) have a colour too, but no text.
+    found = [(path, str(node["color"]))] if "color" in node and not path.endswith(
+        ("rule", "band")) else []
     for key, value in node.items():
         found += _styles(value, f"{path}.{key}" if path else str(key))
     return found
@@ -57,10 +64,18 @@ def pairs(theme: Theme) -> list[Pair]:
     c = theme.color
     bg, section_bg = c("background"), c(theme.get("section_slide.background"))
     out = []
+    band = theme.get("image_slide.fullbleed.band")
+    bleed = theme.get("image_slide.layout") == "fullbleed"
     for where, color in _styles(theme.settings, ""):
         ground = section_bg if where.startswith("section_slide") else bg
         if where.startswith("images.placeholder"):
             ground = c("placeholder_fill")
+        if bleed and where.startswith(("image_slide.caption", "image_slide.source")):
+            # on the band, over a picture that may be white or black there
+            for under in ("#FFFFFF", "#000000"):
+                out.append((f"{where} (on the band over {under})", c(color),
+                            blend(c(band["color"]), under, band["opacity"])))
+            continue
         out.append((where, c(color), ground))
     heading = theme.get("text_slide.heading_color")
     out += [("text_slide.heading_color", c(heading), bg), ("link", c("link"), bg),
@@ -97,15 +112,20 @@ _Dumper.add_representer(list, lambda dumper, data: dumper.represent_sequence(
     "tag:yaml.org,2002:seq", data, flow_style=True))
 
 
-def plain(value: Any) -> Any:
+def plain(value: Any, folders: tuple[Path, ...] = ()) -> Any:
     """Return read-only theme settings as plain dicts, lists and strings for YAML, font
-    files inside the package as `vendor:` paths again."""
+    files inside the package as `vendor:` paths again, and other files inside one of the
+    theme's `folders` by their name there (a new theme lists them as the theme it
+    extends names them; uncommented, they are looked for in the new theme's folder)."""
     if isinstance(value, Mapping):
-        return {k: plain(v) for k, v in value.items()}
+        return {k: plain(v, folders) for k, v in value.items()}
     if isinstance(value, tuple):
-        return [plain(v) for v in value]
+        return [plain(v, folders) for v in value]
     if isinstance(value, str) and value.startswith(f"{VENDOR}/"):
         return "vendor:" + value[len(str(VENDOR)) + 1:]
+    for folder in folders:
+        if isinstance(value, str) and value.startswith(f"{folder}/"):
+            return value[len(str(folder)) + 1:]
     return str(value) if isinstance(value, Path) else value
 
 
@@ -113,7 +133,7 @@ def starter_yaml(name: str, parent: Theme) -> str:
     """Return the theme.yaml of a new theme extending `parent`: every setting listed,
     commented out, with the value it has now; uncomment a line (and its parents) to
     change it."""
-    settings = plain(parent.settings)
+    settings = plain(parent.settings, parent.dirs)
     settings.pop("description", None)
     body = yaml.dump(settings, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                      width=1000, default_flow_style=False)
@@ -123,7 +143,8 @@ def starter_yaml(name: str, parent: Theme) -> str:
             "# the comments of the built-in themes/default/theme.yaml for what each does).\n"
             "# To change one, uncomment its line and the lines of the keys it sits under.\n"
             "# Font files: `vendor:` paths are deckbuilder's own; others are relative to\n"
-            "# this folder.\n"
+            "# this folder. Pictures and templates (logo, backgrounds, pptx) are files in\n"
+            "# this folder too: copy one here before uncommenting its line.\n"
             f"extends: {parent.name}\n"
             + yaml.safe_dump({"description": f"{name} - based on {parent.name}."},
                              allow_unicode=True) + "\n"

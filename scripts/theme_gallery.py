@@ -2,7 +2,11 @@
 built-in theme, its PPTX rendered by LibreOffice (pdftoppm -r 48), and print the README
 table rows (description, lowest WCAG contrast ratio, pictures).
 
-    .venv/bin/python scripts/theme_gallery.py
+    .venv/bin/python scripts/theme_gallery.py [THEME...]
+
+With theme names, only their pictures are rendered (LibreOffice's substitute for a
+font the machine lacks differs between machines, so re-rendering an unchanged theme
+can change its pictures); the rows are printed for every theme.
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ def row(name: str) -> str:
     """Return the README table row of a theme."""
     found = themes.load(name)
     low = theme_kit.minimum(found)
-    pictures = " ".join(f"![{name}: {p} slide](docs/themes/{name}-{p}.png)" for p in SHOWN)
+    pictures = " | ".join(f"![{name}: {p} slide](docs/themes/{name}-{p}.png)" for p in SHOWN)
     return (f"| `{name}` | {found.get('description')} | {low.ratio:.1f}:1 ({low.where}) | "
             f"{pictures} |")
 
@@ -64,8 +68,12 @@ def main() -> None:
     if not (shutil.which("soffice") and shutil.which("pdftoppm")):
         sys.exit("theme_gallery: needs LibreOffice (soffice) and poppler (pdftoppm)")
     OUT.mkdir(parents=True, exist_ok=True)
+    wanted = sys.argv[1:] or themes.names(None)
+    unknown = set(wanted) - set(themes.names(None))
+    if unknown:
+        sys.exit(f"theme_gallery: no built-in theme {', '.join(sorted(unknown))}")
     with tempfile.TemporaryDirectory() as tmp:
-        for name in themes.names(None):
+        for name in wanted:
             render(name, Path(tmp))
     for name in themes.names(None):
         print(row(name))

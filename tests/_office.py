@@ -105,12 +105,30 @@ def inside(point, box, slack=1.0) -> bool:
 
 def words_outside_their_boxes(pptx_path: Path, pdf: Path) -> list[tuple[int, str]]:
     """Return (slide number, word) for every word of the rendered PDF that is outside
-    every text box of its slide, or on a picture."""
+    every text box of its slide, or on a picture (unless on a band drawn over the
+    picture: a full-bleed caption, see `bands`)."""
     slides = boxes(pptx_path)
+    over = bands(pptx_path)
     outside = []
     for w in words(pdf):
         texts, pictures = slides[w.page]
-        if not any(inside(w.middle, box) for box, _ in texts) or \
-                any(inside(w.middle, box, slack=-1.0) for box, _ in pictures):
+        if not any(inside(w.middle, box) for box, _ in texts) or any(
+                inside(w.middle, box, slack=-1.0) and not any(
+                    inside(w.middle, band) and order > _order(shape)
+                    for band, order in over[w.page]) for box, shape in pictures):
             outside.append((w.page + 1, w.text))
     return outside
+
+
+def bands(pptx_path: Path) -> list[list[tuple[tuple[float, float, float, float], int]]]:
+    """Return per slide the boxes (points) and drawing order of the full-bleed bands:
+    the filled shapes a caption sits on, over the picture."""
+    prs = Presentation(str(pptx_path))
+    return [[((Emu(sh.left) / PT, Emu(sh.top) / PT, Emu(sh.left + sh.width) / PT,
+               Emu(sh.top + sh.height) / PT), _order(sh))
+             for sh in slide.shapes if sh.name.startswith("band ")] for slide in prs.slides]
+
+
+def _order(shape) -> int:
+    """Return the shape's place in its slide's drawing order (later is drawn on top)."""
+    return list(shape._element.getparent()).index(shape._element)

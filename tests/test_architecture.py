@@ -21,7 +21,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("remote",),
     ("check",),
     ("starter",),
-    ("images",),
+    ("images", "theme_images"),
     ("layout",),
     ("render",),
     ("build",),

@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 from _office import pdf_fonts, to_pdf, words_outside_their_boxes
 from click.testing import CliRunner
 
@@ -20,7 +21,7 @@ from deckbuilder.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "talks" / "demo.yaml"
 BUILTIN = themes.names(None)
-NEW = ("contrast", "paper", "mono", "midnight")
+NEW = ("contrast", "paper", "mono", "midnight", "fullbleed")
 
 
 def demo_with(theme: str, folder: Path) -> Path:
@@ -38,7 +39,7 @@ def build_demo(theme: str, folder: Path, cache: Path):
     return build(demo_with(theme, folder), ("pptx", "html"), folder / "build", cache_dir=cache)
 
 
-def test_there_are_six_built_in_themes_with_descriptions():
+def test_there_are_seven_built_in_themes_with_descriptions():
     assert set(NEW) | {"default", "dark"} <= set(BUILTIN)
     for listed in themes.catalogue(None):
         assert listed.problems == () and listed.description, listed.name
@@ -175,3 +176,30 @@ def test_uncommenting_two_colours_changes_exactly_those(tmp_path, tmp_path_facto
         changed += expected != data
         assert after[name] == expected, name
     assert changed >= 3     # slides of both formats, and the CSS
+
+
+def _keys(node, path=""):
+    if not isinstance(node, dict):
+        return {path}
+    return set().union(*(_keys(v, f"{path}.{k}" if path else k) for k, v in node.items()))
+
+
+@pytest.mark.parametrize("parent", ["default", "fullbleed"])
+def test_themes_new_lists_every_setting_with_its_value(parent, tmp_path):
+    written = theme_kit.new("mine", parent, demo_with("mine", tmp_path / "talk"))
+    text = written.read_text(encoding="utf-8")
+    listed = text.split("description:", 1)[1].split("\n", 1)[1]
+    assert all(line.startswith("# ") or not line.strip() for line in listed.splitlines())
+    settings = yaml.safe_load("\n".join(line[2:] for line in listed.splitlines()))
+    found = themes.load(parent)
+    expected = theme_kit.plain(found.settings, found.dirs)
+    expected.pop("description")
+    assert _keys(settings) == _keys(expected)
+    assert {"backgrounds.image", "backgrounds.title", "backgrounds.section", "backgrounds.veil",
+            "image_slide.layout", "image_slide.fullbleed.fit",
+            "image_slide.fullbleed.cover_tolerance",
+            "image_slide.fullbleed.band.opacity"} <= _keys(settings)
+    assert settings == expected
+    if parent == "fullbleed":   # its pictures by their names, not this machine's paths
+        assert settings["backgrounds"]["title"] == "title.jpg"
+        assert str(themes.builtin_dir()) not in text

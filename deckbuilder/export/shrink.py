@@ -37,7 +37,9 @@ def for_print(deck: Deck, folder: Path, ppi: int, quality: int) -> Deck:
     need: dict[Path, tuple[int, int]] = {}
     for item in _pictures(deck):
         assert item.image is not None
-        w, h = (math.ceil(v * ppi / CANVAS_PPI) for v in (item.box.w, item.box.h))
+        left, top, right, bottom = item.crop   # a cropped picture is larger than its box
+        w, h = (math.ceil(v * ppi / CANVAS_PPI) for v in (item.box.w / (1 - left - right),
+                                                          item.box.h / (1 - top - bottom)))
         old = need.get(item.image, (0, 0))
         need[item.image] = (max(old[0], w), max(old[1], h))
     folder.mkdir(parents=True, exist_ok=True)

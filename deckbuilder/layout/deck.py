@@ -16,7 +16,7 @@ from deckbuilder.layout.credits import credits_slides
 from deckbuilder.errors import Diagnostic, warning
 from deckbuilder.model import Normalised
 from deckbuilder.model import (CANVAS, LOGO_IMAGE, Box, Deck, Entry, Item, Pick, Slide, Talk,
-                               Template, TextStyle)
+                               Template, TextStyle, background_image)
 from deckbuilder.layout.context import Ctx, fitted_text, format_date, md_text as _md, text_block
 from deckbuilder.layout.entry import entry_slides
 from deckbuilder.layout.text import text_slide
@@ -96,6 +96,9 @@ def _footer(ctx: Ctx, slide: Slide, number: int, total: int) -> Slide:
     f = ctx.theme.get("footer")
     if not f["enabled"] or slide.kind in f["skip"]:
         return slide
+    if slide.kind in ("image", "multi-image") and ctx.theme.get("image_slide.layout") == \
+            "fullbleed":
+        return slide   # the picture fills the slide, margins and footer band included
     m = ctx.theme.get("canvas.margin")
     c = ctx.content
     h = ctx.fonts.pitch(f["size"])
@@ -143,6 +146,18 @@ def _logo(ctx: Ctx, slide: Slide) -> Slide:
     return replace(slide, items=slide.items + (logo,))
 
 
+def _background(ctx: Ctx, slide: Slide) -> Slide:
+    """Return the slide with the theme's background picture for its kind under everything
+    (a section slide's colour gives way to it)."""
+    key = background_image(slide.kind if slide.kind in ("title", "section") else "")
+    found = ctx.images.get(key)
+    if found is None or ctx.template is not None:   # a template's own background stays
+        return slide
+    item = Item("image", Box(0, 0, ctx.width, ctx.height), role="background",
+                image=found.path, alt="")
+    return replace(slide, items=(item,) + slide.items, background=None)
+
+
 def _in(box: Box | None, h: float) -> Box | None:
     """Return a line of height `h` centred in `box` (None without a box)."""
     return None if box is None else Box(box.x, box.y + (box.h - h) / 2, box.w, h)
@@ -174,7 +189,10 @@ def plan(talk: Talk, picks: Sequence[Pick], theme: Theme, images: Mapping[str, N
                        credits_slides(ctx, pick, entries, diags, qr.reserve(ctx, "credits"))]
         else:
             slides += planners[pick.kind](ctx, pick, diags)
-    slides = [_logo(ctx, s) for s in slides]
+    slides = [_background(ctx, _logo(ctx, s)) for s in slides]
+    if template is not None and any(k.startswith(background_image("")) for k in images):
+        diags.append(warning("the theme's background pictures are not drawn on a PowerPoint "
+                             "template, whose own background is kept", str(talk.path)))
     slides = [_footer(ctx, s, n, len(slides)) for n, s in enumerate(slides, 1)]
     if any(i.role == "footer" and measure.ELLIPSIS in i.text for s in slides for i in s.items):
         diags.append(warning("'event' is too long for the footer; it is shortened there "

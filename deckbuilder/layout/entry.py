@@ -3,12 +3,12 @@ speaker notes, and each picture's alt text. Used by `layout.plan`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 from urllib.parse import urlsplit
 
 from deckbuilder import markup
-from deckbuilder.layout import measure
+from deckbuilder.layout import fullbleed, measure
 from deckbuilder.layout.arrange import Picture, arrange, bounds, moved
 from deckbuilder.errors import Diagnostic, warning
 from deckbuilder.layout.context import Ctx, fitted_text, format_date, md_text as _md, text_block
@@ -108,6 +108,8 @@ class _Placed:
     area: float                # picture area shown: the bigger the better
     diags: list[Diagnostic]
     overflow: str              # caption text that did not fit, for the notes
+    crops: tuple[fullbleed.Crop, ...] = ()   # per picture, when a full-bleed one is cut
+    under: tuple[Item, ...] = ()             # drawn between the pictures and the texts
 
 
 def _layout(ctx: Ctx, entry: Entry, refs: Sequence[ImageRef], placement: str) -> _Placed:
@@ -140,7 +142,17 @@ def _layout(ctx: Ctx, entry: Entry, refs: Sequence[ImageRef], placement: str) ->
     return _Placed(boxes, items, sum(b.w * b.h for b in boxes), diags, overflow)
 
 
+def _bleed(ctx: Ctx, entry: Entry, refs: Sequence[ImageRef]) -> _Placed:
+    pics = [_picture(ctx, r) for r in refs] or [_picture(ctx, ImageRef("", None))]
+    b = fullbleed.place(ctx, pics, entry.caption, source_label(entry.source), entry.note,
+                        entry.line)
+    return _Placed(b.boxes[:len(refs)], b.texts, sum(x.w * x.h for x in b.boxes), b.diags,
+                   b.overflow, tuple(b.crops), tuple(b.band))
+
+
 def _choose(ctx: Ctx, entry: Entry, refs: Sequence[ImageRef]) -> _Placed:
+    if ctx.theme.get("image_slide.layout") == "fullbleed":
+        return _bleed(ctx, entry, refs)
     mode = ctx.theme.get("image_slide.caption_placement")
     if mode != "auto":
         return _layout(ctx, entry, refs, mode)
@@ -190,12 +202,14 @@ def entry_slides(ctx: Ctx, pick: Pick, diags: list[Diagnostic]) -> list[Slide]:
         diags += placed.diags
         pictures = [_picture_item(ctx, entry, r, b, i, len(entry.images))
                     for i, (r, b) in enumerate(zip(group, placed.boxes), 1 + len(slides) * per)]
+        pictures = [replace(p, crop=c) for p, c in zip(pictures, placed.crops)] + \
+            pictures[len(placed.crops):]
         kind: SlideKind = "image" if len(group) <= 1 else "multi-image"
         label = source_label(entry.source)
         # never a file name: outlines and screen readers read the title
         title = markup.plain(entry.caption) or (f"Screenshot from {label}" if label
                                                 else "Screenshot")
-        slides.append(Slide(kind, tuple(pictures + placed.texts),
+        slides.append(Slide(kind, tuple(pictures) + placed.under + tuple(placed.texts),
                             notes=entry_notes(entry, placed.overflow),
                             line=pick.line, title=title[:80], caption=entry.caption,
                             source=entry.source, remarks=entry.notes))

@@ -311,7 +311,8 @@ def render(deck: Deck, theme: Theme, bundle: _Bundle, cdn: bool = False) -> tupl
     html = env.get_template("deck.html.j2").render(
         deck=deck, theme=theme, settings=theme.settings, styles=styles, scripts=scripts,
         config=_reveal_config(deck), images=images, generator=f"deckbuilder {__version__}",
-        text_css=lambda style, text="": text_css(style, theme, text, used), box_css=box_css)
+        text_css=lambda style, text="": text_css(style, theme, text, used), box_css=box_css,
+        crop_css=crop_css)
     return html, css
 
 
@@ -328,6 +329,18 @@ def box_css(item: Item) -> str:
     """Return the inline CSS placing an item at its box on the canvas."""
     b = item.box
     return f"left: {px(b.x)}; top: {px(b.y)}; width: {px(b.w)}; height: {px(b.h)}"
+
+
+def crop_css(item: Item) -> str:
+    """Return the inline CSS of a cropped picture inside its box ("" when uncropped): the
+    whole image, larger than the box, shifted so that the box shows the planned part."""
+    left, top, right, bottom = item.crop
+    if not any(item.crop):
+        return ""
+    b = item.box
+    w, h = b.w / (1 - left - right), b.h / (1 - top - bottom)
+    return (f"position: absolute; max-width: none; left: {px(-left * w)}; top: {px(-top * h)}; "
+            f"width: {px(w)}; height: {px(h)}")
 
 
 # The deck folder's marker file: later builds replace only folders that hold it.

@@ -26,7 +26,7 @@ from pptx.util import Emu, Pt
 
 from deckbuilder.fsutil import atomic_write_bytes, reproducible_zip
 from deckbuilder.model import Deck, Item, Slide
-from deckbuilder.render import pptx_master
+from deckbuilder.render import pptx_background, pptx_master
 from deckbuilder.render import pptx_placeholders as placeholders
 from deckbuilder.render.pptx_placeholders import PH, PH_OF
 from deckbuilder.render.pptx_text import clean, emu, fill_text, rgb
@@ -51,6 +51,9 @@ def _rect(slide, item: Item):
     shape.shadow.inherit = False
     shape.fill.solid()
     shape.fill.fore_color.rgb = rgb(item.fill or "#000000")
+    if item.opacity < 1:   # a see-through fill (Format Shape > Fill > Transparency)
+        colour = shape.fill._xPr.find(qn("a:solidFill")).find(qn("a:srgbClr"))
+        colour.append(colour.makeelement(qn("a:alpha"), val=str(round(item.opacity * 100000))))
     shape.line.fill.background()
     return shape
 
@@ -69,6 +72,8 @@ def _picture(slide, item: Item) -> None:
     assert item.image is not None
     pic = slide.shapes.add_picture(str(item.image), *emu(item.box))
     pic.name = f"picture {len(slide.shapes)}"
+    if any(item.crop):   # PowerPoint's own crop: Crop in the ribbon shows the rest again
+        pic.crop_left, pic.crop_top, pic.crop_right, pic.crop_bottom = item.crop
     # python-pptx puts the file name here; alt text must never be a path.
     pic._element._nvXxPr.cNvPr.set("descr", clean(item.alt))
     if item.link:
@@ -76,6 +81,8 @@ def _picture(slide, item: Item) -> None:
 
 
 def _draw(slide, item: Item) -> None:
+    if item.role == "background":
+        return   # the master's or the layout's background (pptx_background)
     if item.kind == "image":
         (_placeholder if item.placeholder or item.image is None else _picture)(slide, item)
     elif item.kind == "rect":
@@ -214,6 +221,7 @@ def to_bytes(deck: Deck) -> bytes:
         width, height = SLIDE_EMU[(deck.width, deck.height)]
         prs.slide_width, prs.slide_height = Emu(width), Emu(height)
         layouts = pptx_master.prepare(prs, deck)
+        pptx_background.place(prs, layouts, deck)
     else:
         prs = open_template(deck.template.path)
         layouts = pptx_master.template_layouts(prs, deck.template)

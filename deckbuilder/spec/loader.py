@@ -320,8 +320,8 @@ TOP: tuple[Key, ...] = (
         "are read: `*` within a folder, `**` across folders; a folder name means "
         "everything under it.", default=()),
     Key("theme", _theme, "theme name", "A built-in theme (`default`, `dark`, `contrast`, "
-        "`paper`, `mono`, `midnight`; `deckbuilder themes` lists them) or a folder "
-        "`themes/<name>/` next to this file.", default="default"),
+        "`paper`, `mono`, `midnight`, `fullbleed`; `deckbuilder themes` lists them) or a "
+        "folder `themes/<name>/` next to this file.", default="default"),
     Key("aspect", _aspect, '`"16:9"` or `"4:3"`', "The slide shape.", default="16:9",
         aliases=("aspect_ratio",)),
     Key("pptx_template", _template, "path", "A `.pptx` or `.potx` whose slide master, "
