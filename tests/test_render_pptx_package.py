@@ -21,10 +21,14 @@ import pptx as python_pptx
 import pytest
 from PIL import Image
 from pptx import Presentation
-from pptx.opc.package import OpcPackage
+from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+from pptx.opc.package import OpcPackage, _Relationships
 from pptx.opc.serialized import PackageWriter
 from pptx.package import Package
+from pptx.oxml.ns import qn
+from pptx.oxml.presentation import CT_SlideIdList
 from pptx.parts.image import ImagePart
+from pptx.slide import Slides
 from pptx.util import Inches
 
 from _decks import draw, entry, sample, talk
@@ -94,7 +98,8 @@ def test_the_package_is_the_one_python_pptx_alone_writes(built, monkeypatch):
     # The same deck drawn with python-pptx's own lookups and saved by python-pptx: the
     # same members in the same order with the same content (the repeated picture once).
     deck, path = built
-    monkeypatch.setattr(pptx_package, "index", lambda package: None)
+    monkeypatch.setattr(pptx_package, "index",
+                        lambda package: package.presentation_part.presentation.slides.add_slide)
     monkeypatch.setattr(pptx_package, "write", lambda package, out: package.save(out))
     plain = members(pptx.to_bytes(deck))
     ours = members(path.read_bytes())
@@ -109,10 +114,11 @@ def _script(tmp_path: Path, indexed: bool, first: list[Path], then: list[Path]) 
     """Return a plain python-pptx deck: a slide per picture (with a notes page), the
     package indexed after `first`, as a template that has pictures already would be."""
     prs = Presentation()
+    add_slide = prs.slides.add_slide
     for n, picture in enumerate(first + then):
         if indexed and n == len(first):
-            pptx_package.index(prs.part.package)
-        slide = prs.slides.add_slide(prs.slide_layouts[6])
+            add_slide = pptx_package.index(prs.part.package)
+        slide = add_slide(prs.slide_layouts[6])
         slide.shapes.add_picture(str(picture), Inches(1), Inches(1), Inches(4), Inches(3))
         slide.notes_slide.notes_text_frame.text = f"notes {n}"
     buf = io.BytesIO()
@@ -218,6 +224,30 @@ def test_image_parts_of_a_package_are_listed_with_their_sha1(tmp_path):
     (part,) = list(prs.part.package._image_parts)
     assert isinstance(part, ImagePart)
     assert part.sha1 == hashlib.sha1(path.read_bytes()).hexdigest()
+
+
+def test_slides_are_added_and_related_as_python_pptx_does():
+    # The slide adder repeats Slides.add_slide's steps with a counted id; the
+    # presentation's relationships are found in a dict, added as get_or_add adds them.
+    steps = inspect.getsource(Slides.add_slide)
+    assert re.findall(r"(self\.part\.add_slide|clone_layout_placeholders|"
+                      r"self\._sldIdLst\.add_sldId)\(", steps) == [
+        "self.part.add_slide", "clone_layout_placeholders", "self._sldIdLst.add_sldId"]
+    assert "self._add_sldId(id=self._next_id, rId=rId)" in inspect.getsource(
+        CT_SlideIdList.add_sldId)
+    assert "max([MIN_SLIDE_ID - 1] + used_ids) + 1" in inspect.getsource(
+        CT_SlideIdList._next_id.fget)
+    assert inspect.isfunction(_Relationships.__dict__["get_or_add"])
+    adds = inspect.getsource(_Relationships.get_or_add)
+    assert "self._get_matching(reltype, target_part)" in adds
+    assert "self._add_relationship(reltype, target_part)" in adds
+    prs = Presentation()
+    add_slide = pptx_package.index(prs.part.package)
+    slides = [add_slide(prs.slide_layouts[6]) for _ in range(3)]
+    ids = [(s.get("id"), s.get(qn("r:id"))) for s in prs.slides._sldIdLst.sldId_lst]
+    assert ids == [("256", "rId7"), ("257", "rId8"), ("258", "rId9")]
+    assert [prs.part.relate_to(s.part, RT.SLIDE) for s in slides] == ["rId7", "rId8", "rId9"]
+    assert len(prs.part.rels) == 9
 
 
 def test_the_writer_steps_are_python_pptx_ones():

@@ -83,8 +83,8 @@ def _draw(slide, item: Item) -> None:
         _text(slide, item)
 
 
-def _add_slide(prs, layouts, planned: Slide, deck: Deck) -> None:
-    slide = prs.slides.add_slide(layouts.get(planned.kind, layouts[""]))
+def _add_slide(add_slide, layouts, planned: Slide, deck: Deck) -> None:
+    slide = add_slide(layouts.get(planned.kind, layouts[""]))
     # The slide's name keeps the planned kind, for outlines and for tests that re-open it.
     slide._element.cSld.set("name", clean(f"{planned.kind}: {planned.title}"[:120]))
     if planned.background and deck.template is None:  # a template's layouts decide
@@ -190,9 +190,9 @@ def writer(deck: Deck) -> Writer:
     else:
         prs = open_template(deck.template.path)
         layouts = pptx_master.template_layouts(prs, deck.template)
-    pptx_package.index(prs.part.package)
+    add_slide = pptx_package.index(prs.part.package)
     for planned in deck.slides:
-        _add_slide(prs, layouts, planned, deck)
+        _add_slide(add_slide, layouts, planned, deck)
     pptx_master.sections(prs, deck.slides)
     _properties(prs, deck)
     return lambda out: pptx_package.write(prs.part.package, out)

@@ -22,14 +22,16 @@ import os
 import shutil
 import zipfile
 from pathlib import Path
-from typing import IO
+from typing import IO, Callable
 
 from PIL import Image as PILImage
+from pptx.opc.package import _Relationships
 from pptx.opc.packuri import PackURI
 from pptx.opc.serialized import PackageWriter
 from pptx.opc.spec import image_content_types
 from pptx.package import Package
 from pptx.parts.image import Image, ImagePart
+from pptx.slide import Slide, SlideLayout
 from pptx.util import lazyproperty
 
 from deckbuilder.fsutil import reproducible_info
@@ -43,12 +45,17 @@ PPTX_INTERNALS = (
     "PackageWriter(file, package._rels, parts) writes [Content_Types].xml and the package "
     "rels with _write_content_types_stream and _write_pkg_rels into .write(uri, blob)",
     "a part's rels: part._rels (empty when none), part.rels.xml, partname.rels_uri",
+    "_Relationships.get_or_add(reltype, part) is looked up on the object and adds with "
+    "_add_relationship(reltype, part) when no relationship to the part has the type",
+    "Slides.add_slide is PresentationPart.add_slide, clone_layout_placeholders and "
+    "sldIdLst.add_sldId(rId), which is _add_sldId(id=largest id + 1, rId=rId)",
 )
 # python-pptx's own format -> extension map (pptx.parts.image.Image.ext)
 _EXT = {"BMP": "bmp", "GIF": "gif", "JPEG": "jpg", "PNG": "png", "TIFF": "tiff", "WMF": "wmf"}
 # Media that is compressed already: deflating it again costs time and saves nothing.
 STORED_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "gif", "webp", "mp4", "m4v", "mov",
                                "mp3", "m4a", "wma", "wmv", "avi"})
+MIN_SLIDE_ID, MAX_SLIDE_ID = 256, 2147483647   # the range of p:sldId/@id
 XML_LEVEL = 6       # zlib's default, what python-pptx (and so every earlier deck) used
 
 
@@ -161,12 +168,63 @@ def _partnames(package: Package):
     return next_partname
 
 
-def index(package: Package) -> None:
-    """Give `package` constant-time part names and image lookups (this object only)."""
+def _relations(rels: _Relationships):
+    """Return a `get_or_add` for `rels` that finds an existing relationship in a dict.
+
+    python-pptx looks through all of a part's relationships for one to the same part
+    before adding one, and the presentation part has one per slide: O(n²). A
+    relationship removed since it was remembered is looked for as python-pptx would.
+    """
+    known = {(rel.reltype, rel.target_part): rid for rid, rel in rels.items()
+             if not rel.is_external}
+    search = rels.get_or_add
+
+    def get_or_add(reltype: str, target_part) -> str:
+        rid = known.get((reltype, target_part))
+        if rid is None or rid not in rels or rels[rid].target_part is not target_part:
+            rid = search(reltype, target_part) if rid is not None \
+                else rels._add_relationship(reltype, target_part)
+            known[(reltype, target_part)] = rid
+        return rid
+
+    return get_or_add
+
+
+def _slide_adder(package: Package) -> Callable[[SlideLayout], Slide]:
+    """Return `Slides.add_slide` without its walk over every slide id for a free one.
+
+    python-pptx takes one more than the largest id in use, reading them all for every
+    slide added; here they are read once and counted on, and python-pptx is asked only
+    where that would pass the largest id allowed.
+    """
+    prs = package.presentation_part.presentation
+    id_list = prs.slides._sldIdLst
+    last = max([MIN_SLIDE_ID - 1] + [int(s.get("id")) for s in id_list.sldId_lst])
+
+    def add_slide(layout: SlideLayout) -> Slide:
+        nonlocal last
+        rid, slide = prs.part.add_slide(layout)
+        slide.shapes.clone_layout_placeholders(layout)
+        if last < MAX_SLIDE_ID:
+            last += 1
+            id_list._add_sldId(id=last, rId=rid)
+        else:
+            id_list.add_sldId(rid)
+        return slide
+
+    return add_slide
+
+
+def index(package: Package) -> Callable[[SlideLayout], Slide]:
+    """Give `package` constant-time part names, image lookups and slide relationships
+    (this object only); return the function that adds a slide to it in constant time."""
     images = _ImageIndex(package)
     package.get_or_add_image_part = images.get_or_add_image_part
     package.next_image_partname = images.next_image_partname
     package.next_partname = _partnames(package)
+    per_slide = package.presentation_part.rels   # one relationship per slide
+    per_slide.get_or_add = _relations(per_slide)
+    return _slide_adder(package)
 
 
 class _Members:
