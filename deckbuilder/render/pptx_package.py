@@ -102,6 +102,7 @@ class _ImageIndex:
     def __init__(self, package: Package) -> None:
         self._package = package
         self._by_size: dict[int, list[ImagePart]] = {}
+        self._by_path: dict[Path, ImagePart] = {}
         for part in package._image_parts:
             if isinstance(part, ImagePart):
                 self._by_size.setdefault(_size_of(part), []).append(part)
@@ -117,18 +118,23 @@ class _ImageIndex:
             return self._find(len(image.blob), image.sha1) or self._add(
                 ImagePart.new(self._package, image))
         path = Path(image_file)
+        if path in self._by_path:   # a logo on every slide: looked at once
+            return self._by_path[path]
         size = path.stat().st_size
         if size in self._by_size:
             with path.open("rb") as f:
                 found = self._find(size, hashlib.file_digest(f, "sha1").hexdigest())
             if found is not None:
+                self._by_path[path] = found
                 return found
         with PILImage.open(path) as im:   # reads the header only
             ext = _EXT.get(im.format or "")
         if ext is None:
             raise ValueError(f"unsupported image format in {path.name}")
-        return self._add(FileImagePart(self._package.next_image_partname(ext),
-                                       image_content_types[ext], self._package, path))
+        part = FileImagePart(self._package.next_image_partname(ext), image_content_types[ext],
+                             self._package, path)
+        self._by_path[path] = part
+        return self._add(part)
 
     def next_image_partname(self, ext: str) -> PackURI:
         """Return /ppt/media/imageN.ext with the smallest free N, as python-pptx would."""
