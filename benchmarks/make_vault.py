@@ -9,6 +9,9 @@ missing or remote images. Deterministic for a given seed.
 Image files: by default every embedded image that is not meant to be missing exists, as a
 hard link to one small PNG (so resolution hits real, Pillow-readable files at almost no
 disk cost); `--images subset` creates only every 20th; `--images none` creates none.
+`--images real` makes every one a distinct screenshot of a realistic size (800×600 to
+3000×2000 px, about 0.37 MB on average; one in four a JPEG, named `.jpg`), for build
+benchmarks: slower to generate and about 1,000 times the disk.
 
 Usage: python benchmarks/make_vault.py OUT --notes 1000 [--seed 0] [--images all]
 """
@@ -16,6 +19,7 @@ Usage: python benchmarks/make_vault.py OUT --notes 1000 [--seed 0] [--images all
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import json
 import os
@@ -61,6 +65,7 @@ class Gen:
     clock: datetime
     missing_rate: float
     stats: Stats
+    real: bool = False                                # real images: some are JPEGs
     images: list[str] = field(default_factory=list)   # vault-relative paths to create
 
     def words(self, lo: int, hi: int) -> str:
@@ -92,6 +97,8 @@ class Gen:
             name = f"CleanShot {t:%Y-%m-%d at %H.%M.%S}@2x.png"
         else:
             name = f"diagram-{len(self.images) + self.stats.missing:06d}.png"  # no date
+        if self.real and _shade(name) % 4 == 0:   # by name: the random stream is unchanged
+            name = name.removesuffix(".png") + ".jpg"
         if self.rng.random() >= self.missing_rate:
             self.images.append(f"{folder}/{name}" if folder else name)
         else:
@@ -215,8 +222,47 @@ def tiny_png() -> bytes:
     return buf.getvalue()
 
 
+def _shade(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big")
+
+
+def screenshot(rel: str) -> bytes:
+    """Return a distinct screenshot-like image for `rel`: flat panels, lines of "text"
+    and a photo-like patch, 800×600 to 3000×2000 px; a JPEG when `rel` ends in .jpg."""
+    from PIL import Image, ImageDraw
+    rng = random.Random(_shade(rel))
+    w, h = rng.randint(800, 3000), rng.randint(600, 2000)
+    im = Image.new("RGB", (w, h), tuple(rng.randint(200, 255) for _ in range(3)))
+    draw = ImageDraw.Draw(im)
+    for _ in range(rng.randint(2, 5)):      # windows and panels
+        x, y = rng.randrange(w - 100), rng.randrange(h - 100)
+        draw.rectangle((x, y, x + rng.randint(100, w // 2), y + rng.randint(80, h // 2)),
+                       fill=tuple(rng.randint(0, 255) for _ in range(3)))
+    for y in range(rng.randint(10, 40), h - 20, rng.randint(18, 30)):   # lines of text
+        x = rng.randint(10, 60)
+        while x < w * rng.uniform(0.5, 0.95):
+            word = rng.randint(12, 70)
+            draw.rectangle((x, y, x + word, y + 9), fill=(40, 40, 40))
+            x += word + rng.randint(6, 12)
+    pw, ph = rng.randint(w // 8, w // 3), rng.randint(h // 8, h // 3)   # a photo in it
+    noise = Image.effect_noise((pw, ph), rng.randint(20, 60)).convert("RGB")
+    im.paste(noise, (rng.randrange(w - pw), rng.randrange(h - ph)))
+    buf = io.BytesIO()
+    if rel.endswith(".jpg"):
+        im.save(buf, "JPEG", quality=88)
+    else:
+        im.save(buf, "PNG", compress_level=6)
+    return buf.getvalue()
+
+
 def write_images(root: Path, paths: list[str], mode: str) -> int:
-    """Create the image files (hard links to one PNG); return how many exist."""
+    """Create the image files (hard links to one PNG, or distinct screenshots); return
+    how many exist."""
+    if mode == "real":
+        for rel in paths:
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_bytes(screenshot(rel))
+        return len(paths)
     chosen = paths if mode == "all" else paths[::20] if mode == "subset" else []
     template = root / ".bench-template.png"   # a dot-file: the reader skips it
     template.write_bytes(tiny_png())
@@ -238,7 +284,7 @@ def make_vault(root: Path, notes: int, seed: int = 0, images: str = "all",
     (root / ".obsidian").mkdir(parents=True)
     (root / ".obsidian" / "app.json").write_text('{"attachmentFolderPath": "attachments"}\n')
     rng = random.Random(seed)
-    gen = Gen(rng, datetime(2021, 3, 1, 9, 0, 0), missing, Stats())
+    gen = Gen(rng, datetime(2021, 3, 1, 9, 0, 0), missing, Stats(), real=images == "real")
     for rel in note_paths(notes, rng):
         folder = rel.rpartition("/")[0]
         text = gen.note(folder)
@@ -258,7 +304,7 @@ def main() -> None:
     p.add_argument("out", type=Path, help="folder to (re)create, e.g. benchmarks/out/vault-1000")
     p.add_argument("--notes", type=int, default=1000, help="number of notes (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--images", choices=["all", "subset", "none"], default="all",
+    p.add_argument("--images", choices=["all", "subset", "none", "real"], default="all",
                    help="which image files to create (default: all but the missing ones)")
     p.add_argument("--missing", type=float, default=0.02,
                    help="share of embeds whose file is left missing (default 0.02)")

@@ -30,7 +30,9 @@ Progress = Callable[[str], None]
 
 
 def _write_pptx(deck: Deck, out_dir: Path, name: str, batch: Batch, **_: object) -> Path:
-    return batch.file(_pptx_target(out_dir, name), pptx.to_bytes(deck))
+    # Drawn now; the zip is written (pictures streamed from their files) when the batch
+    # commits, so the deck's bytes are never all in memory.
+    return batch.file(_pptx_target(out_dir, name), pptx.writer(deck))
 
 
 def _pptx_target(out_dir: Path, name: str, **_: object) -> Path:

@@ -28,7 +28,7 @@ import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Mapping
+from typing import IO, Callable, Iterable, Iterator, Mapping, Union
 
 STALE_AFTER = 3600.0   # s: a temporary this old is a leftover, whoever made it
 # .<name>.deckbuilder-<host>-<pid>-<8 hex>.tmp (being written) or .old (parked old version)
@@ -152,6 +152,11 @@ class _Slot:
 
 
 REPLACED = "deckbuilder: the outputs had been replaced when this came"
+# A file's content: its bytes, or a function writing them into the open file (so that a
+# big output is never held in memory whole); a folder file may also be a file to copy.
+Writer = Callable[[IO[bytes]], None]
+Content = Union[bytes, Writer]
+FolderFile = Union[bytes, Path]
 
 
 class Batch:
@@ -159,19 +164,23 @@ class Batch:
 
     Nothing touches the disk until `commit`: it makes the folders, writes every output
     under a temporary name, then swaps them all in; a failure or an interruption undoes
-    the swaps done so far and removes every temporary (and the folders it made).
+    the swaps done so far and removes every temporary (and the folders it made). A
+    writer function given as content runs during `commit`, while its output is staged:
+    what it raises undoes the batch like a failed write.
     """
 
     def __init__(self) -> None:
-        self._pending: list[tuple[Path, bytes | Mapping[str, bytes], Path | None]] = []
+        self._pending: list[tuple[Path, Content | Mapping[str, FolderFile], Path | None]] = []
 
-    def file(self, dest: Path, data: bytes, tmp_dir: Path | None = None) -> Path:
-        """Add a file (written in `tmp_dir`, else beside it); return `dest`."""
+    def file(self, dest: Path, data: Content, tmp_dir: Path | None = None) -> Path:
+        """Add a file, its bytes or a writer of them (written in `tmp_dir`, else beside
+        it); return `dest`."""
         self._pending.append((Path(dest), data, tmp_dir))
         return Path(dest)
 
-    def folder(self, dest: Path, files: Mapping[str, bytes]) -> Path:
-        """Add a folder of files by relative path (its previous content goes); return `dest`."""
+    def folder(self, dest: Path, files: Mapping[str, FolderFile]) -> Path:
+        """Add a folder of files by relative path, each its bytes or a file to copy (its
+        previous content goes); return `dest`."""
         self._pending.append((Path(dest), dict(files), None))
         return Path(dest)
 
@@ -221,18 +230,24 @@ class Batch:
         return found
 
 
-def _stage(tmp: Path, content: bytes | Mapping[str, bytes]) -> None:
+def _stage(tmp: Path, content: Content | Mapping[str, FolderFile]) -> None:
     """Write one output under its temporary name (removed again if that fails)."""
     try:
-        if isinstance(content, bytes):
+        if isinstance(content, bytes) or callable(content):
             with open(tmp, "xb") as f:
-                f.write(content)
+                if isinstance(content, bytes):
+                    f.write(content)
+                else:
+                    content(f)
             os.chmod(tmp, 0o644)
             return
         tmp.mkdir()
         for rel, data in sorted(content.items()):
             (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
-            (tmp / rel).write_bytes(data)
+            if isinstance(data, bytes):
+                (tmp / rel).write_bytes(data)
+            else:   # copied, not read into memory (and never linked: the source may change)
+                shutil.copyfile(data, tmp / rel)
         tmp.chmod(0o755)  # a deck folder is meant to be shared
     except BaseException:
         remove(tmp)
@@ -279,8 +294,9 @@ def remove(path: Path) -> None:
         pass  # a leftover we may not remove is left; it is never the user's file
 
 
-def atomic_write_bytes(path: Path, data: bytes, tmp_dir: Path | None = None) -> Path:
-    """Write `data` to `path` via a temporary file (in `tmp_dir`, else beside it)."""
+def atomic_write_bytes(path: Path, data: Content, tmp_dir: Path | None = None) -> Path:
+    """Write `data` (bytes, or a writer of them) to `path` via a temporary file (in
+    `tmp_dir`, else beside it); return `path`."""
     batch = Batch()
     batch.file(path, data, tmp_dir)
     batch.commit()
@@ -404,13 +420,19 @@ def reproducible_zip(members: Iterable[tuple[str, bytes]], *, compresslevel: int
     otherwise they say MS-DOS with the same permission bits (what the PPTX has always
     had: changing it would change every deck's bytes).
     """
-    system, mode = (3, 0o100644) if unix else (0, 0o644)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, data in members:
-            info = zipfile.ZipInfo(name, ZIP_TIME)
-            info.external_attr = mode << 16
-            info.create_system = system
-            info.compress_type = zipfile.ZIP_STORED if stored(name) else zipfile.ZIP_DEFLATED
+            info = reproducible_info(name, unix=unix, stored=stored(name))
             archive.writestr(info, data, compresslevel=compresslevel)
     return buffer.getvalue()
+
+
+def reproducible_info(name: str, *, unix: bool, stored: bool) -> zipfile.ZipInfo:
+    """Return the header of one member of a reproducible zip (see `reproducible_zip`)."""
+    system, mode = (3, 0o100644) if unix else (0, 0o644)
+    info = zipfile.ZipInfo(name, ZIP_TIME)
+    info.external_attr = mode << 16
+    info.create_system = system
+    info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+    return info

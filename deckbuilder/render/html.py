@@ -12,9 +12,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import IO, Any, Iterable, Sequence
 
 import jinja2
 import jinja2.sandbox
@@ -22,7 +23,7 @@ from markupsafe import Markup
 
 from deckbuilder import __version__, fonts, markup, outputs
 from deckbuilder.errors import BuildError, error
-from deckbuilder.fsutil import Batch
+from deckbuilder.fsutil import Batch, Writer
 from deckbuilder.model import Deck, Face, Item, TextStyle
 from deckbuilder.render import html_fonts
 from deckbuilder.theme import VENDOR, Theme
@@ -59,19 +60,25 @@ MIME = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif"
 
 @dataclass
 class _Bundle:
-    """The files a deck needs, and the URL each is referenced by in index.html."""
+    """The files a deck needs, and the URL each is referenced by in index.html.
+
+    A one-file deck's images are not read here: each URL is a placeholder that `writer`
+    replaces with the image's data: URI while it writes the page, a chunk at a time, so
+    that the deck's images are never in memory together (nor their base64).
+    """
 
     inline: bool
-    files: dict[str, bytes] = field(default_factory=dict)   # folder path -> content
-    urls: dict[Path, str] = field(default_factory=dict)     # source file -> URL
+    files: dict[str, bytes | Path] = field(default_factory=dict)   # folder path -> content
+    urls: dict[Path, str] = field(default_factory=dict)            # source file -> URL
+    later: list[Path] = field(default_factory=list)                # images inlined on writing
+    nonce: str = field(default_factory=lambda: secrets.token_hex(8))
 
     def add(self, source: Path, rel: str) -> str:
         """Return the URL of `source`, stored at `rel` (or inlined as a data: URI)."""
         if source not in self.urls:
             data = _read(source)
-            mime = MIME.get(source.suffix.lower(), "application/octet-stream")
             if self.inline:
-                self.urls[source] = f"data:{mime};base64,{base64.b64encode(data).decode()}"
+                self.urls[source] = f"data:{_mime(source)};base64,{base64.b64encode(data).decode()}"
             else:
                 self.files[rel] = data
                 self.urls[source] = rel
@@ -86,8 +93,53 @@ class _Bundle:
 
     def image(self, source: Path) -> str:
         """Return the URL of an image, named by its content so each is stored once."""
-        digest = hashlib.sha256(_read(source)).hexdigest()[:16]
-        return self.add(source, f"img/{digest}{source.suffix.lower()}")
+        if source in self.urls:
+            return self.urls[source]
+        if self.inline:
+            self.urls[source] = f"deckbuilder-image-{self.nonce}-{len(self.later)}"
+            self.later.append(source)
+        else:
+            rel = f"img/{_digest(source)[:16]}{source.suffix.lower()}"
+            self.files[rel] = source    # copied when the batch writes the folder
+            self.urls[source] = rel
+        return self.urls[source]
+
+    def writer(self, page: str) -> Writer:
+        """Return a function writing `page` with each image placeholder replaced by the
+        image's data: URI, streamed from its file."""
+        token = re.compile(rf"deckbuilder-image-{self.nonce}-(\d+)")
+
+        def write(out: IO[bytes]) -> None:
+            at = 0
+            for found in token.finditer(page):
+                out.write(page[at:found.start()].encode("utf-8"))
+                source = self.later[int(found[1])]
+                out.write(f"data:{_mime(source)};base64,".encode())
+                _base64_into(source, out)
+                at = found.end()
+            out.write(page[at:].encode("utf-8"))
+        return write
+
+
+def _mime(source: Path) -> str:
+    return MIME.get(source.suffix.lower(), "application/octet-stream")
+
+
+_CHUNK = 3 << 18    # 768 KiB: a multiple of 3, so the chunks' base64 joins up unpadded
+
+
+def _base64_into(source: Path, out: IO[bytes]) -> None:
+    with source.open("rb") as f:
+        while chunk := f.read(_CHUNK):
+            out.write(base64.b64encode(chunk))
+
+
+def _digest(path: Path) -> str:
+    try:
+        with path.open("rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    except OSError as e:
+        raise BuildError(f"cannot read {path}: {e.strerror}") from None
 
 
 def _read(path: Path) -> bytes:
@@ -366,7 +418,7 @@ def write(deck: Deck, out_dir: Path, name: str, theme: Theme, single_file: bool 
     dest = target(out_dir, name, single_file)
     into = Batch() if batch is None else batch
     if single_file:
-        into.file(dest, html.encode("utf-8"))
+        into.file(dest, bundle.writer(html))
     else:
         into.folder(dest, {"index.html": html.encode("utf-8"),
                            "assets/deck.css": css.encode("utf-8"),
@@ -378,7 +430,7 @@ def write(deck: Deck, out_dir: Path, name: str, theme: Theme, single_file: bool 
 
 
 def _licenses(cdn: bool, theme: Theme, used: frozenset[Face] = frozenset()
-              ) -> dict[str, bytes]:
+              ) -> dict[str, bytes | Path]:
     """Return the licence files that travel with the copied reveal.js and the body font."""
     pairs: Iterable[tuple[Path, str]] = [(_font_license(theme), "assets/fonts/LICENSE")]
     pairs = [*pairs, *((src, rel) for rel, src in html_fonts.licences(used).items())]

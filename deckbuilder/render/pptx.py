@@ -6,13 +6,13 @@ Sizes are the planner's; text carries only the author's line breaks and the box 
 makes the consumer wrap as planned, with `normAutofit` for fonts that differ. Master,
 layouts and theme come from `pptx_master`, placeholders from `pptx_placeholders`. The
 file is byte-identical for identical input: fixed core properties, constant GUIDs,
-deterministic images, and a zip with fixed timestamps (tech brief §1.9).
+deterministic images, and a zip with fixed timestamps (tech brief §1.9) written in one
+pass, pictures stored and streamed from their files (`pptx_package`).
 """
 
 from __future__ import annotations
 
 import io
-import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -20,13 +20,12 @@ from pptx import Presentation
 from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
-from pptx.opc.packuri import PackURI
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
 
-from deckbuilder.fsutil import atomic_write_bytes, reproducible_zip
+from deckbuilder.fsutil import Writer, atomic_write_bytes
 from deckbuilder.model import Deck, Item, Slide
-from deckbuilder.render import pptx_background, pptx_master
+from deckbuilder.render import pptx_background, pptx_master, pptx_package
 from deckbuilder.render import pptx_placeholders as placeholders
 from deckbuilder.render.pptx_placeholders import PH, PH_OF
 from deckbuilder.render.pptx_text import clean, emu, fill_text, rgb
@@ -91,8 +90,8 @@ def _draw(slide, item: Item) -> None:
         _text(slide, item)
 
 
-def _add_slide(prs, layouts, planned: Slide, deck: Deck) -> None:
-    slide = prs.slides.add_slide(layouts.get(planned.kind, layouts[""]))
+def _add_slide(add_slide, layouts, planned: Slide, deck: Deck) -> None:
+    slide = add_slide(layouts.get(planned.kind, layouts[""]))
     # The slide's name keeps the planned kind, for outlines and for tests that re-open it.
     slide._element.cSld.set("name", clean(f"{planned.kind}: {planned.title}"[:120]))
     if planned.background and deck.template is None:  # a template's layouts decide
@@ -142,30 +141,6 @@ def _theme_fonts(slide, font: str) -> None:
                 latin.set("typeface", "+mj-lt" if title else "+mn-lt")
 
 
-def _partnames_in_constant_time(package) -> None:
-    """Make this package's `next_partname` remember the names it handed out.
-
-    python-pptx finds the next free slide or notes part name by walking every part of
-    the package, for every slide added: a deck of n slides took O(n²) (5,000 slides,
-    69 s). The walk is done once per name pattern here; later names are counted on.
-    Only this Presentation object is changed; nothing else adds parts while we build.
-    """
-    taken: dict[str, set[str]] = {}
-
-    def next_partname(tmpl: str) -> PackURI:
-        if tmpl not in taken:
-            prefix = tmpl[: (tmpl % 42).find("42")]
-            taken[tmpl] = {str(p.partname) for p in package.iter_parts()
-                           if p.partname.startswith(prefix)}
-        names, n = taken[tmpl], len(taken[tmpl]) + 1
-        while tmpl % n in names:
-            n += 1
-        names.add(tmpl % n)
-        return PackURI(tmpl % n)
-
-    package.next_partname = next_partname
-
-
 def _scheme_colours(slide, deck: Deck) -> None:
     """On a speaker's template, draw text in its text colour and rules in its accent:
     the theme's colours were chosen for the theme's backgrounds, not the template's."""
@@ -207,15 +182,13 @@ def _cut(text: str, limit: int = 255) -> str:
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
-def normalise_zip(data: bytes) -> bytes:
-    """Return the zip with fixed timestamps and attributes, member order kept."""
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        members = [(info.filename, z.read(info.filename)) for info in z.infolist()]
-    return reproducible_zip(members, compresslevel=6, unix=False)
+def writer(deck: Deck) -> Writer:
+    """Return a function writing the deck as .pptx into a binary file (on the speaker's
+    template when the deck has one).
 
-
-def to_bytes(deck: Deck) -> bytes:
-    """Return the deck as .pptx bytes (on the speaker's template when the deck has one)."""
+    Every slide is drawn here; the function only writes the zip, streaming the
+    pictures from their files, so that a batch can write it while it stages outputs.
+    """
     if deck.template is None:
         prs = Presentation()
         width, height = SLIDE_EMU[(deck.width, deck.height)]
@@ -225,16 +198,21 @@ def to_bytes(deck: Deck) -> bytes:
     else:
         prs = open_template(deck.template.path)
         layouts = pptx_master.template_layouts(prs, deck.template)
-    _partnames_in_constant_time(prs.part.package)
+    add_slide = pptx_package.index(prs.part.package)
     for planned in deck.slides:
-        _add_slide(prs, layouts, planned, deck)
+        _add_slide(add_slide, layouts, planned, deck)
     pptx_master.sections(prs, deck.slides)
     _properties(prs, deck)
+    return lambda out: pptx_package.write(prs.part.package, out)
+
+
+def to_bytes(deck: Deck) -> bytes:
+    """Return the deck as .pptx bytes."""
     buf = io.BytesIO()
-    prs.save(buf)
-    return normalise_zip(buf.getvalue())
+    writer(deck)(buf)
+    return buf.getvalue()
 
 
 def write(deck: Deck, path: Path) -> Path:
     """Write the deck to `path` atomically; return `path`."""
-    return atomic_write_bytes(path, to_bytes(deck))
+    return atomic_write_bytes(path, writer(deck))

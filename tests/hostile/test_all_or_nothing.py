@@ -194,3 +194,32 @@ def test_a_cache_folder_that_cannot_be_written_is_blamed_not_the_image(tmp_path,
                         done.stderr), done.stderr
     assert "unreadable image" not in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_writer_that_fails_half_way_leaves_every_previous_output(tmp_path):
+    # The PPTX and the one-file deck are written by functions while the batch stages
+    # them (never held whole in memory): one failing after writing part of its file
+    # undoes the batch like a failed write, and what the folder copies stays a copy.
+    out = tmp_path / "out"
+    picture = tmp_path / "picture.png"
+    picture.write_bytes(b"pixels")
+    first = fsutil.Batch()
+    first.file(out / "talk.pptx", lambda f: f.write(b"old deck"))
+    first.folder(out / "talk", {"index.html": b"old", "img/a.png": picture})
+    first.commit()
+    assert (out / "talk" / "img" / "a.png").read_bytes() == b"pixels"
+    assert not os.path.samefile(out / "talk" / "img" / "a.png", picture)
+    before = snapshot(out)
+
+    def half_then_full(f):
+        f.write(b"half a deck")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    batch = fsutil.Batch()
+    batch.folder(out / "talk", {"index.html": b"new", "img/a.png": picture})
+    batch.file(out / "talk.pptx", half_then_full)
+    with pytest.raises(OSError) as e:
+        batch.commit()
+    assert e.value.filename == str(out / "talk.pptx")
+    assert snapshot(out) == before
+    assert leftovers(out, out / "talk") == []

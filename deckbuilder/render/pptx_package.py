@@ -1,0 +1,277 @@
+"""The PPTX package without python-pptx's whole-package work, written in one zip pass.
+
+python-pptx walks every part of the package to name each new slide, notes page and
+image, and walks every relationship to find an image already added (by SHA1): O(n²)
+for n slides, about 90% of a plain script's time at 1,000 slides. It also keeps every
+image's bytes in memory and deflates them (already compressed) on save. Here a
+package's lookups are replaced by indexes kept beside it (`index`), picture parts keep
+only their file's path until the zip is written, and `write` writes the package once,
+in its final, reproducible form: fixed times, python-pptx's member order, media stored,
+XML deflated, each picture streamed from its file.
+
+This leans on python-pptx internals, listed in PPTX_INTERNALS; pyproject pins the
+range they were checked on, and tests/test_render_pptx_package.py checks that each
+still exists and behaves as used here, and that the package comes out as python-pptx
+alone makes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import zipfile
+from pathlib import Path
+from typing import IO, Callable
+
+from PIL import Image as PILImage
+from pptx.opc.package import _Relationships
+from pptx.opc.packuri import PackURI
+from pptx.opc.serialized import PackageWriter
+from pptx.opc.spec import image_content_types
+from pptx.package import Package
+from pptx.parts.image import Image, ImagePart
+from pptx.slide import Slide, SlideLayout
+from pptx.util import lazyproperty
+
+from deckbuilder.fsutil import reproducible_info
+
+# What this module relies on (each checked by a test of its own).
+PPTX_INTERNALS = (
+    "Package.get_or_add_image_part, next_image_partname and next_partname are looked up "
+    "on the package object, so instance attributes replace them",
+    "ImagePart(partname, content_type, package, blob, filename) reads its bytes as _blob",
+    "Package._image_parts iterates the package's image parts; part.sha1 is their SHA1",
+    "PackageWriter(file, package._rels, parts) writes [Content_Types].xml and the package "
+    "rels with _write_content_types_stream and _write_pkg_rels into .write(uri, blob)",
+    "a part's rels: part._rels (empty when none), part.rels.xml, partname.rels_uri",
+    "_Relationships.get_or_add(reltype, part) is looked up on the object and adds with "
+    "_add_relationship(reltype, part) when no relationship to the part has the type",
+    "Slides.add_slide is PresentationPart.add_slide, clone_layout_placeholders and "
+    "sldIdLst.add_sldId(rId), which is _add_sldId(id=largest id + 1, rId=rId)",
+)
+# python-pptx's own format -> extension map (pptx.parts.image.Image.ext)
+_EXT = {"BMP": "bmp", "GIF": "gif", "JPEG": "jpg", "PNG": "png", "TIFF": "tiff", "WMF": "wmf"}
+# Media that is compressed already: deflating it again costs time and saves nothing.
+STORED_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "gif", "webp", "mp4", "m4v", "mov",
+                               "mp3", "m4a", "wma", "wmv", "avi"})
+MIN_SLIDE_ID, MAX_SLIDE_ID = 256, 2147483647   # the range of p:sldId/@id
+XML_LEVEL = 6       # zlib's default, what python-pptx (and so every earlier deck) used
+
+
+class FileImagePart(ImagePart):
+    """An image part whose bytes stay in their file until the package is written."""
+
+    def __init__(self, partname: PackURI, content_type: str, package: Package, path: Path):
+        self.path = path
+        self.size = path.stat().st_size
+        super().__init__(partname, content_type, package, b"", path.name)
+
+    # ImagePart reads its bytes (size, dpi, `image`, `blob`) through `_blob`: from the file.
+    @property
+    def _blob(self) -> bytes:
+        return self.path.read_bytes()
+
+    @_blob.setter
+    def _blob(self, _value: bytes) -> None:
+        pass   # the constructors set it empty: the file holds the content
+
+    @property
+    def blob(self) -> bytes:
+        return self._blob
+
+    @lazyproperty
+    def sha1(self) -> str:
+        """The SHA1 of the image file, as python-pptx dedupes by it (read in chunks)."""
+        with self.path.open("rb") as f:
+            return hashlib.file_digest(f, "sha1").hexdigest()
+
+
+def _size_of(part: ImagePart) -> int:
+    return part.size if isinstance(part, FileImagePart) else len(part.blob)
+
+
+class _ImageIndex:
+    """A package's image parts by size (then SHA1), and its next free image name.
+
+    python-pptx's rule is kept: an image with the bytes of an existing part reuses it.
+    Two files can only be equal when their sizes are, so SHA1s are computed only for
+    parts that share a size with another: hardly ever for screenshots.
+    """
+
+    def __init__(self, package: Package) -> None:
+        self._package = package
+        self._by_size: dict[int, list[ImagePart]] = {}
+        self._by_path: dict[Path, ImagePart] = {}
+        for part in package._image_parts:
+            if isinstance(part, ImagePart):
+                self._by_size.setdefault(_size_of(part), []).append(part)
+        self._taken = {p.partname.idx for p in package.iter_parts()
+                       if p.partname.startswith("/ppt/media/image")
+                       and p.partname.idx is not None}
+        self._next = 1
+
+    def get_or_add_image_part(self, image_file: str | os.PathLike | IO[bytes]) -> ImagePart:
+        """Return the package's part holding these image bytes, added if new."""
+        if not isinstance(image_file, (str, os.PathLike)):   # bytes in memory, as before
+            image = Image.from_file(image_file)
+            return self._find(len(image.blob), image.sha1) or self._add(
+                ImagePart.new(self._package, image))
+        path = Path(image_file)
+        if path in self._by_path:   # a logo on every slide: looked at once
+            return self._by_path[path]
+        size = path.stat().st_size
+        if size in self._by_size:
+            with path.open("rb") as f:
+                found = self._find(size, hashlib.file_digest(f, "sha1").hexdigest())
+            if found is not None:
+                self._by_path[path] = found
+                return found
+        with PILImage.open(path) as im:   # reads the header only
+            ext = _EXT.get(im.format or "")
+        if ext is None:
+            raise ValueError(f"unsupported image format in {path.name}")
+        part = FileImagePart(self._package.next_image_partname(ext), image_content_types[ext],
+                             self._package, path)
+        self._by_path[path] = part
+        return self._add(part)
+
+    def next_image_partname(self, ext: str) -> PackURI:
+        """Return /ppt/media/imageN.ext with the smallest free N, as python-pptx would."""
+        while self._next in self._taken:
+            self._next += 1
+        self._taken.add(self._next)
+        return PackURI(f"/ppt/media/image{self._next}.{ext}")
+
+    def _find(self, size: int, sha1: str) -> ImagePart | None:
+        return next((p for p in self._by_size.get(size, ()) if p.sha1 == sha1), None)
+
+    def _add(self, part: ImagePart) -> ImagePart:
+        self._by_size.setdefault(_size_of(part), []).append(part)
+        return part
+
+
+def _partnames(package: Package):
+    """Return a `next_partname` for `package` that remembers the names it handed out.
+
+    python-pptx's walks every part, for every slide and notes page added. The walk is
+    done once per name pattern here; later names are counted on. Nothing else adds
+    parts to the package while a deck is built.
+    """
+    taken: dict[str, set[str]] = {}
+
+    def next_partname(tmpl: str) -> PackURI:
+        if tmpl not in taken:
+            prefix = tmpl[: (tmpl % 42).find("42")]
+            taken[tmpl] = {str(p.partname) for p in package.iter_parts()
+                           if p.partname.startswith(prefix)}
+        names, n = taken[tmpl], len(taken[tmpl]) + 1
+        while tmpl % n in names:
+            n += 1
+        names.add(tmpl % n)
+        return PackURI(tmpl % n)
+
+    return next_partname
+
+
+def _relations(rels: _Relationships):
+    """Return a `get_or_add` for `rels` that finds an existing relationship in a dict.
+
+    python-pptx looks through all of a part's relationships for one to the same part
+    before adding one, and the presentation part has one per slide: O(n²). A
+    relationship removed since it was remembered is looked for as python-pptx would.
+    """
+    known = {(rel.reltype, rel.target_part): rid for rid, rel in rels.items()
+             if not rel.is_external}
+    search = rels.get_or_add
+
+    def get_or_add(reltype: str, target_part) -> str:
+        rid = known.get((reltype, target_part))
+        if rid is None or rid not in rels or rels[rid].target_part is not target_part:
+            rid = search(reltype, target_part) if rid is not None \
+                else rels._add_relationship(reltype, target_part)
+            known[(reltype, target_part)] = rid
+        return rid
+
+    return get_or_add
+
+
+def _slide_adder(package: Package) -> Callable[[SlideLayout], Slide]:
+    """Return `Slides.add_slide` without its walk over every slide id for a free one.
+
+    python-pptx takes one more than the largest id in use, reading them all for every
+    slide added; here they are read once and counted on, and python-pptx is asked only
+    where that would pass the largest id allowed.
+    """
+    prs = package.presentation_part.presentation
+    id_list = prs.slides._sldIdLst
+    last = max([MIN_SLIDE_ID - 1] + [int(s.get("id")) for s in id_list.sldId_lst])
+
+    def add_slide(layout: SlideLayout) -> Slide:
+        nonlocal last
+        rid, slide = prs.part.add_slide(layout)
+        slide.shapes.clone_layout_placeholders(layout)
+        if last < MAX_SLIDE_ID:
+            last += 1
+            id_list._add_sldId(id=last, rId=rid)
+        else:
+            id_list.add_sldId(rid)
+        return slide
+
+    return add_slide
+
+
+def index(package: Package) -> Callable[[SlideLayout], Slide]:
+    """Give `package` constant-time part names, image lookups and slide relationships
+    (this object only); return the function that adds a slide to it in constant time."""
+    images = _ImageIndex(package)
+    package.get_or_add_image_part = images.get_or_add_image_part
+    package.next_image_partname = images.next_image_partname
+    package.next_partname = _partnames(package)
+    per_slide = package.presentation_part.rels   # one relationship per slide
+    per_slide.get_or_add = _relations(per_slide)
+    return _slide_adder(package)
+
+
+class _Members:
+    """The zip members of a package, in the order they are written, reproducibly."""
+
+    def __init__(self, archive: zipfile.ZipFile) -> None:
+        self._archive = archive
+
+    def write(self, pack_uri: PackURI, blob: bytes) -> None:
+        """Add one member from bytes (the interface of python-pptx's zip writer)."""
+        info = reproducible_info(pack_uri.membername, unix=False, stored=_stored(pack_uri))
+        self._archive.writestr(info, blob, compresslevel=XML_LEVEL)
+
+    def copy(self, pack_uri: PackURI, path: Path) -> None:
+        """Add one member from a file, stored, a chunk at a time."""
+        info = reproducible_info(pack_uri.membername, unix=False, stored=_stored(pack_uri))
+        info.file_size = path.stat().st_size   # as writestr sets it: the same header
+        with path.open("rb") as source, self._archive.open(info, "w") as dest:
+            shutil.copyfileobj(source, dest, 1 << 20)
+
+
+def _stored(pack_uri: PackURI) -> bool:
+    return pack_uri.ext.lower() in STORED_EXTENSIONS
+
+
+def write(package: Package, out: IO[bytes]) -> None:
+    """Write `package` as a .pptx into the binary file `out`, in one pass.
+
+    The members and their order are python-pptx's: content types, package rels, then
+    each part followed by its rels.
+    """
+    parts = tuple(package.iter_parts())
+    writer = PackageWriter(out, package._rels, parts)
+    with zipfile.ZipFile(out, "w") as archive:
+        members = _Members(archive)
+        writer._write_content_types_stream(members)
+        writer._write_pkg_rels(members)
+        for part in parts:
+            if isinstance(part, FileImagePart) and _stored(part.partname):
+                members.copy(part.partname, part.path)
+            else:
+                members.write(part.partname, part.blob)
+            if part._rels:
+                members.write(part.partname.rels_uri, part.rels.xml)
