@@ -110,7 +110,9 @@ def _images(report: CheckReport, theme: theme_mod.Theme, allow_missing: bool,
     vault = report.vault
     known_bad = {p for p in (vault.file(x.image) for x in report.image_problems) if p}
     uses = image_uses(report.picks, vault, known_bad)
-    done, problems = images_mod.normalise(uses, theme, report.talk.aspect, cache_dir)
+    # `check` has decoded (or the cache vouched for) every picked image that is not bad.
+    done, problems = images_mod.normalise(uses, theme, report.talk.aspect, cache_dir,
+                                          checked=set(uses))
     if allow_missing:  # drawn as marked placeholders instead
         problems = [Diagnostic("warning", d.message, d.location) for d in problems]
     found = {p.relative_to(vault.root).as_posix(): n for p, n in done.items()}
@@ -147,7 +149,8 @@ def build(spec_path: Path, formats: Sequence[str] = ("pptx",), out_dir: Path | N
     say = progress or (lambda _stage: None)
     wanted = _formats(formats)
     say("checking the talk spec, the vault and the picked images")
-    report = check_talk(Path(spec_path), strict, allow_missing)
+    report = check_talk(Path(spec_path), strict, allow_missing,
+                        images_mod.known_good(cache_dir))
     talk = report.talk
     out = Path(out_dir) if out_dir is not None else talk.path.parent / "build"
     targets = [TARGETS[fmt](out, talk.name, single_file=single_file) for fmt in wanted]

@@ -13,7 +13,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Callable
 
 from PIL import Image, ImageOps
 
@@ -82,11 +82,14 @@ class CheckReport:
         return [e for e in self.entries if e.source is None]
 
 
-def check(spec_path: Path, strict: bool = False, allow_missing: bool = False) -> CheckReport:
+def check(spec_path: Path, strict: bool = False, allow_missing: bool = False,
+          known_good: Callable[[Path], bool] | None = None) -> CheckReport:
     """Return the check report of a talk spec; raise DeckError listing every error.
 
     A picked image that is missing, remote or unreadable is an error, as it is for
     `build`; with `allow_missing` it is a warning (build draws a placeholder).
+    `known_good(path)` says an image file decoded before and is unchanged since (the
+    image cache knows): it is not decoded again.
     """
     talk, diags = spec.parse(spec_path)
     if talk is None:  # no usable YAML or vault: nothing further can be looked at
@@ -94,7 +97,7 @@ def check(spec_path: Path, strict: bool = False, allow_missing: bool = False) ->
     assert talk is not None
     read, vault_diags = vault.read(talk.vault, talk.notes)
     picks, pick_diags = picks_mod.of(talk, read)
-    problems = image_problems(read, picks)
+    problems = image_problems(read, picks, known_good)
     kept, hidden = relevant(vault_diags, picks, problems)
     severity = warning if allow_missing else error
     image_diags = [severity(f"{p.describe()} (picked on {spec_path}:{p.pick_line})",
@@ -141,9 +144,11 @@ def _same_note(shown: str, note: str) -> bool:
     return shown == note or shown.endswith("/" + note)
 
 
-def image_problems(read: Vault, picks: list[Pick]) -> list[ImageProblem]:
+def image_problems(read: Vault, picks: list[Pick],
+                   known_good: Callable[[Path], bool] | None = None) -> list[ImageProblem]:
     """Return every picked image that is missing, remote or not a readable image."""
-    found = {p: None for pick in picks for p in map(read.file, _images(pick)) if p}
+    found = {p: None for pick in picks for p in map(read.file, _images(pick))
+             if p and not (known_good and known_good(p))}
     # Decoding is most of check's time; Pillow's decoders release the GIL.
     with ThreadPoolExecutor(max_workers=min(len(found), os.cpu_count() or 2) or 1) as pool:
         verdicts = dict(zip(found, pool.map(unreadable, found)))
@@ -154,7 +159,7 @@ def image_problems(read: Vault, picks: list[Pick]) -> list[ImageProblem]:
             if path is None:
                 out.append(ImageProblem(p.entry, image, "remote" if image.remote else "missing",
                                         p.line))
-            elif verdicts[path]:
+            elif verdicts.get(path):
                 out.append(ImageProblem(p.entry, image, f"unreadable: {verdicts[path]}", p.line))
     return out
 
