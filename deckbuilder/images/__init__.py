@@ -34,6 +34,8 @@ from deckbuilder.theme import Theme
 
 PIPELINE_VERSION = "3"        # bump when the output of `convert.make` changes
 CANVAS_PPI = 96               # canvas px per inch: 1280 px across a 13.333 in slide
+# Worker processes are started when the images to normalise hold this many bytes.
+WORKERS_FROM_BYTES = 4_000_000
 QR_MODULE_PX = 16             # PNG pixels per QR module: sharp even on a full-screen slide
 
 
@@ -138,7 +140,8 @@ def normalise(sources: Mapping[Path, Sequence[Location]], theme: Theme, aspect: 
     """Return the normalised image per source path, and an error per use of a bad one.
 
     `checked`: sources `check` has decoded in this run (a file passed through is then
-    not decoded again). `jobs`: processes to work in (default: one per core).
+    not decoded again). `jobs`: processes to work in (default: one per core, when there
+    is enough to do).
     """
     box = target_size(theme, aspect)
     quality = int(theme.get("images.jpeg_quality"))
@@ -156,7 +159,7 @@ def normalise(sources: Mapping[Path, Sequence[Location]], theme: Theme, aspect: 
             done[path] = Normalised(path, *hit)
         else:
             todo.append(job)
-    workers = (jobs or os.cpu_count() or 1) - 1
+    workers = _workers(todo, jobs)
     problems: list[Diagnostic] = []
     for job, outcome in zip(todo, pool.run(todo, workers, _normalise_one)):
         path = given[job.source]
@@ -170,6 +173,20 @@ def normalise(sources: Mapping[Path, Sequence[Location]], theme: Theme, aspect: 
         problems += [Diagnostic("error", _describe(path, outcome), loc) for loc in sources[path]]
     _save(index)
     return dict(sorted(done.items())), problems
+
+
+def _workers(todo: Sequence[_Job], jobs: int | None) -> int:
+    """Return how many worker processes to start: none for a little work (starting one
+    costs ~0.5 s of CPU), else one per core besides this process (or `jobs` - 1)."""
+    if jobs is not None:
+        return jobs - 1
+    size = 0
+    for job in todo:
+        try:
+            size += os.stat(job.source).st_size
+        except OSError:
+            pass    # reported by the job
+    return (os.cpu_count() or 1) - 1 if size >= WORKERS_FROM_BYTES else 0
 
 
 def _cached(index: Index, job: _Job) -> tuple[Path, int, int] | None:

@@ -1,7 +1,8 @@
 """Normalising images in worker processes that live for one `normalise` call only.
 
-Decoding, resizing and PNG compression hold the GIL for long stretches (Pillow's
-encoders, the Python around them), so threads gave little; processes use every core.
+Processes, not threads: Pillow lets the GIL go inside its C loops, but the Python
+around them (chunk reading, hashing, stripping, cache look-ups) holds it, and the work
+is CPU-bound, so processes are what scales with the cores.
 Workers are fresh interpreters started with `subprocess` (`python -c` running `main`
 below), never forks, as the vault reader's are (deckbuilder/vault/pool.py says why:
 safe beside `serve`'s threads, nothing inherited, nothing left behind). Each worker
