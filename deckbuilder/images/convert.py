@@ -92,19 +92,19 @@ def converted(data: bytes, box: tuple[int, int], quality: int) -> tuple[bytes, s
         graphic = source.format in GRAPHIC_FORMATS
         alpha = _has_alpha(source)
         im, icc = _to_rgb(source, "RGBA" if alpha else "RGB")
-    # Nothing the source carried (comments, EXIF, XMP, text chunks) is saved with it:
-    # savers copy some of it from `info` on their own (a JPEG comment, for one).
-    im.info = {}
-    im.thumbnail(box, Image.Resampling.LANCZOS)  # only ever shrinks
-    out = io.BytesIO()
-    extra = {"icc_profile": icc} if icc else {}
-    if alpha or graphic:
-        im.save(out, "PNG", **PNG_OPTIONS, **extra)
-        ext = "png"
-    else:
-        im.save(out, "JPEG", quality=quality, optimize=True, **extra)
-        ext = "jpg"
-    return out.getvalue(), ext, im.width, im.height
+        # Nothing the source carried (comments, EXIF, XMP, text chunks) is saved with it:
+        # savers copy some of it from `info` on their own (a JPEG comment, for one).
+        im.info = {}
+        im.thumbnail(box, Image.Resampling.LANCZOS)  # only ever shrinks
+        out = io.BytesIO()
+        extra = {"icc_profile": icc} if icc else {}
+        if alpha or graphic:
+            im.save(out, "PNG", **PNG_OPTIONS, **extra)
+            ext = "png"
+        else:
+            im.save(out, "JPEG", quality=quality, optimize=True, **extra)
+            ext = "jpg"
+        return out.getvalue(), ext, im.width, im.height
 
 
 def clean(im: Image.Image) -> bool:
@@ -142,6 +142,8 @@ def _to_rgb(im: Image.Image, mode: str) -> tuple[Image.Image, bytes | None]:
     """
     icc = im.info.get("icc_profile")
     space = profile_space(icc)
+    if im.mode == mode:   # no copy: the caller owns the decoded image (a 24 MB copy saved)
+        return im, icc if space == "RGB" else None
     if space == "RGB" and im.mode in ("RGB", "RGBA", "P", "PA"):
         return im.convert(mode), icc
     if space in ("CMYK", "GRAY") and (im.mode, space) in (("CMYK", "CMYK"), ("L", "GRAY")):
