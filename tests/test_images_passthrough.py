@@ -7,6 +7,8 @@ import io
 import os
 import random
 import struct
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -309,3 +311,51 @@ def test_the_same_bytes_whatever_the_number_of_workers(th, tmp_path):
         assert problems == []
         results.append([done[s].path.read_bytes() for s in sources])
     assert results[0] == results[1]
+
+
+def test_a_worker_that_cannot_start_costs_nothing_but_time(th, tmp_path, monkeypatch):
+    from deckbuilder.images import pool
+
+    sources = []
+    for i in range(4):
+        path = tmp_path / f"w{i}.png"
+        shot((2500, 1500)).save(path)
+        sources.append(path)
+    first = normalised(th, tmp_path / "a", *sources, jobs=1)
+    expected = [first[s].path.read_bytes() for s in sorted(sources)]
+    monkeypatch.setattr(pool, "command", lambda: [sys.executable, "-c", "raise SystemExit(3)"])
+    done = normalised(th, tmp_path / "b", *sources, jobs=3)
+    assert [done[s].path.read_bytes() for s in sorted(sources)] == expected
+
+
+CONCURRENT = """
+import sys
+from pathlib import Path
+from deckbuilder import images, theme
+from deckbuilder.errors import Location
+done, problems = images.normalise({Path(p): [Location("n.md", 1)] for p in sys.argv[2:]},
+                                  theme.load("default"), "16:9", Path(sys.argv[1]), jobs=1)
+assert not problems, problems
+"""
+
+
+def test_concurrent_runs_share_one_cache_and_index(th, tmp_path):
+    groups = []
+    for g in range(2):
+        group = []
+        for i in range(6):
+            path = tmp_path / f"g{g}-{i}.png"
+            shot((300 + 10 * i, 200)).save(path)
+            os.utime(path, ns=(LONG_AGO, LONG_AGO))
+            group.append(str(path))
+        groups.append(group)
+    cache = tmp_path / "cache"
+    runs = [subprocess.Popen([sys.executable, "-c", CONCURRENT, str(cache), *group])
+            for group in groups * 2]   # each group twice, all at once
+    assert [r.wait(timeout=120) for r in runs] == [0, 0, 0, 0]
+    import json
+    index = json.loads((cache / INDEX_NAME).read_bytes())   # whole, never half-written
+    assert index["version"] == 1 and index["sources"]
+    every = [Path(p) for group in groups for p in group]
+    again, problems = images.normalise({p: WHERE for p in every}, th, "16:9", cache)
+    assert problems == [] and len(again) == 12
