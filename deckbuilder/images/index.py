@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from deckbuilder.fsutil import atomic_write_bytes
+from deckbuilder.fsutil import temp_name
 
 NAME = "index.json"
 VERSION = 1
@@ -125,9 +125,24 @@ class Index:
                             for k, s in sources.items()},
                 "results": {k: [r.ext, r.width, r.height, r.size, r.mtime_ns]
                             for k, r in results.items()}}
-        atomic_write_bytes(self.root / NAME, json.dumps(data, separators=(",", ":")).encode(),
-                           self.root / "tmp")
+        _replace(self.root / NAME, json.dumps(data, separators=(",", ":")).encode(),
+                 self.root / "tmp")
         self._new_sources, self._new_results = {}, {}
+
+
+def _replace(path: Path, data: bytes, tmp_dir: Path) -> None:
+    """Replace `path` by `data` in one rename (readers see the old file or the new one).
+
+    Not `fsutil.Batch`: an index has no previous version worth parking and putting back,
+    and its write must stay out of the outputs' all-or-nothing replacement.
+    """
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    tmp = tmp_dir / temp_name(path.name)   # a name `clean_stale` removes if we die here
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _read(path: Path) -> tuple[dict[str, Seen], dict[str, Result]]:
