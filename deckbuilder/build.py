@@ -127,8 +127,10 @@ def _images(report: CheckReport, theme: theme_mod.Theme, allow_missing: bool,
     known_bad = {p for p in (vault.file(x.image) for x in report.image_problems) if p}
     uses = image_uses(report.picks, vault, known_bad)
     downloaded = remote_uses(report)
+    # `check` has decoded (or the cache vouched for) every picked image that is not bad,
+    # and every downloaded one.
     done, problems = images_mod.normalise(uses | downloaded, theme, report.talk.aspect,
-                                          cache_dir)
+                                          cache_dir, checked=set(uses) | set(downloaded))
     if allow_missing:  # drawn as marked placeholders instead
         problems = [Diagnostic("warning", d.message, d.location) for d in problems]
     # Planned by vault path; a downloaded image by its URL (ImageRef.key).
@@ -164,7 +166,8 @@ def build(spec_path: Path, formats: Sequence[str] = ("pptx",), out_dir: Path | N
     say = progress or (lambda _stage: None)
     wanted = _formats(formats)
     say("checking the talk spec, the vault and the picked images")
-    report = check_talk(Path(spec_path), strict, allow_missing, fetch_remote, cache_dir)
+    report = check_talk(Path(spec_path), strict, allow_missing, fetch_remote, cache_dir,
+                        known_good=images_mod.known_good(cache_dir))
     talk = report.talk
     out = Path(out_dir) if out_dir is not None else talk.path.parent / "build"
     targets = [TARGETS[fmt](out, talk.name, single_file=single_file) for fmt in wanted]

@@ -14,7 +14,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Callable
 
 from PIL import Image, ImageOps
 
@@ -91,6 +91,7 @@ class CheckReport:
 
 def check(spec_path: Path, strict: bool = False, allow_missing: bool = False,
           fetch_remote: bool = False, cache_dir: Path | None = None, *,
+          known_good: Callable[[Path], bool] | None = None,
           limits: Limits = Limits()) -> CheckReport:
     """Return the check report of a talk spec; raise DeckError listing every error.
 
@@ -98,6 +99,8 @@ def check(spec_path: Path, strict: bool = False, allow_missing: bool = False,
     `build`; with `allow_missing` it is a warning (build draws a placeholder). With
     `fetch_remote` (or `remote_images: fetch` in the spec) the picked remote images are
     downloaded into the cache, as the build would, so a failed download is found here.
+    `known_good(path)` says an image file decoded before and is unchanged since (the
+    image cache knows): it is not decoded again.
     """
     talk, diags = spec.parse(spec_path)
     if talk is None:  # no usable YAML or vault: nothing further can be looked at
@@ -107,7 +110,7 @@ def check(spec_path: Path, strict: bool = False, allow_missing: bool = False,
     picks, pick_diags = picks_mod.of(talk, read)
     fetched, failed = _download(picks, fetch_remote or talk.remote_images == "fetch",
                                 cache_dir, limits)
-    problems = image_problems(read, picks, fetched, failed)
+    problems = image_problems(read, picks, fetched, failed, known_good)
     kept, hidden = relevant(vault_diags, picks, problems, fetched)
     severity = warning if allow_missing else error
     image_diags = [severity(f"{p.describe()} (picked on {spec_path}:{p.pick_line})",
@@ -178,11 +181,14 @@ def _same_note(shown: str, note: str) -> bool:
 
 
 def image_problems(read: Vault, picks: list[Pick], fetched: dict[str, Path] | None = None,
-                   failed: dict[str, str] | None = None) -> list[ImageProblem]:
+                   failed: dict[str, str] | None = None,
+                   known_good: Callable[[Path], bool] | None = None) -> list[ImageProblem]:
     """Return every picked image that is missing, remote (and not downloaded: `failed`
-    says why) or not a readable image; `fetched` remote images were decoded already."""
+    says why) or not a readable image; `fetched` remote images were decoded already,
+    and `known_good` ones decoded in an earlier run (the image cache vouches for them)."""
     fetched, failed = fetched or {}, failed or {}
-    found = {p: None for pick in picks for p in map(read.file, _images(pick)) if p}
+    found = {p: None for pick in picks for p in map(read.file, _images(pick))
+             if p and not (known_good and known_good(p))}
     # Decoding is most of check's time; Pillow's decoders release the GIL.
     with ThreadPoolExecutor(max_workers=min(len(found), os.cpu_count() or 2) or 1) as pool:
         verdicts = dict(zip(found, pool.map(unreadable, found)))
@@ -198,7 +204,7 @@ def image_problems(read: Vault, picks: list[Pick], fetched: dict[str, Path] | No
             elif path is None:
                 out.append(ImageProblem(p.entry, image, "remote" if image.remote else "missing",
                                         p.line))
-            elif verdicts[path]:
+            elif verdicts.get(path):
                 out.append(ImageProblem(p.entry, image, f"unreadable: {verdicts[path]}", p.line))
     return out
 

@@ -1,8 +1,8 @@
 """`deckbuilder export`: the conference outputs, a slides PDF, a handout PDF, the sources
 list and a bundle.
 
-The deck is built once by `build.build` into a temporary folder (the one-file HTML, and
-the PPTX when a bundle is wanted); nothing reaches the output folder unless that build
+The deck is built once by `build.build` into a temporary folder (the folder deck, and
+the PPTX and one-file HTML when a bundle is wanted); nothing reaches the output folder unless that build
 passed every check. One headless Chromium then prints the deck from reveal's print view
 (again with pictures re-sampled for print when the PDF is over `max_pdf_mb`) and, for
 the handout, cuts each laid-out slide into an image and prints an A4 page per two slides
@@ -114,15 +114,17 @@ def export(spec_path: Path, outputs: Sequence[str] = ("pdf",), out_dir: Path | N
     with tempfile.TemporaryDirectory(prefix=temp_prefix("export")) as tmp:
         work = Path(tmp)
         formats = ("html", "pptx") if "bundle" in wanted else ("html",)
+        # The folder deck: Chromium loads its pictures as files, not as base64 text it
+        # must decode from one huge page; the one-file deck (for the bundle) is drawn
+        # from the same plan and the same normalised images.
         built = build_mod.build(Path(spec_path), formats, work / "deck", strict, allow_missing,
-                                progress, cache_dir, single_file=True,
-                                fetch_remote=fetch_remote)
+                                progress, cache_dir, fetch_remote=fetch_remote)
         deck, theme, talk = built.deck, built.theme, built.talk
         # build returns what it planned with
         assert deck is not None and theme is not None and talk is not None
-        deck_html = next(p for p in built.outputs if p.suffix == ".html")
+        deck_html = next(p for p in built.outputs if p.name == "index.html")
         out = Path(out_dir) if out_dir is not None else Path(spec_path).parent / "build"
-        check(build_mod.claim_outputs(talk, out, targets(out, deck_html.stem, wanted)),
+        check(build_mod.claim_outputs(talk, out, targets(out, talk.name, wanted)),
               strict, BuildError)
         limit = max_pdf_mb if max_pdf_mb is not None else float(theme.get("export.max_pdf_mb"))
         printed = (_print(chrome, deck, theme, deck_html, work, wanted, say, max_pdf_mb)
@@ -131,7 +133,10 @@ def export(spec_path: Path, outputs: Sequence[str] = ("pdf",), out_dir: Path | N
                  + _size_warnings(printed, limit, max_pdf_mb is not None, Path(spec_path)))
         check(diags, strict, BuildError)
         listed = _sources(deck, theme, talk.slides_url)
-        files = _write(out, deck_html.stem, deck, printed, deck_html, wanted, listed, say)
+        one_file = (html.write(deck, work / "deck", talk.name, theme, single_file=True)
+                    if "bundle" in wanted else None)
+        files = _write(out, talk.name, deck, printed, work / "deck", one_file, wanted, listed,
+                       say)
     return ExportResult(files, len(deck.slides), time.monotonic() - started,
                         tuple(d for d in diags if not d.is_error))
 
@@ -186,8 +191,7 @@ def _smaller(page: Page, deck: Deck, theme: theme_mod.Theme, work: Path, pdf: by
     for ppi, quality in shrink.STEPS:
         say(f"the slides PDF is {len(pdf) / MB:.1f} MB: printing it with pictures at {ppi} ppi")
         smaller = shrink.for_print(deck, work / f"print-{ppi}", ppi, quality)
-        deck_html = html.write(smaller, work / f"print-{ppi}-deck", "deck", theme,
-                               single_file=True)
+        deck_html = html.write(smaller, work / f"print-{ppi}-deck", "deck", theme)
         rects = pdfprint.open_print_view(page, deck_html, len(deck.slides))
         pdf = _slides_pdf(page.pdf(), deck)
         if len(pdf) <= max_pdf_mb * MB:
@@ -255,8 +259,9 @@ def _sources(deck: Deck, theme: theme_mod.Theme, slides_url: str) -> _Listed:
                    sources_mod.count(groups))
 
 
-def _write(out: Path, name: str, deck: Deck, printed: _Printed, deck_html: Path,
-           wanted: set[str], listed: _Listed, say: Progress) -> tuple[Written, ...]:
+def _write(out: Path, name: str, deck: Deck, printed: _Printed, built: Path,
+           one_file: Path | None, wanted: set[str], listed: _Listed,
+           say: Progress) -> tuple[Written, ...]:
     """Write the wanted outputs into `out`, all or none; return them in a fixed order."""
     files, batch = [], Batch()
     shrunk = f"pictures at {printed.ppi} ppi" if printed.ppi else ""
@@ -271,11 +276,11 @@ def _write(out: Path, name: str, deck: Deck, printed: _Printed, deck_html: Path,
                   _put(batch, out / f"{name}-sources.html", listed.html, detail=count)]
     if "bundle" in wanted:
         say("writing the bundle")
-        assert printed.pdf is not None and printed.handout is not None
+        assert printed.pdf is not None and printed.handout is not None and one_file
         members = [("README.txt", readme(deck, name).encode("utf-8")),
-                   (f"{name}.pptx", deck_html.with_suffix(".pptx").read_bytes()),
+                   (f"{name}.pptx", (built / f"{name}.pptx").read_bytes()),
                    (f"{name}.pdf", printed.pdf),
-                   (f"{name}.html", deck_html.read_bytes()),
+                   (f"{name}.html", one_file.read_bytes()),
                    (f"{name}-handout.pdf", printed.handout),
                    (f"{name}-sources.md", listed.markdown),
                    (f"{name}-sources.html", listed.html)]

@@ -69,7 +69,10 @@ def _resampled(path: Path, size: tuple[int, int], folder: Path, quality: int) ->
         photo = _is_photo(im)
         if im.width <= size[0] and im.height <= size[1] and not photo:
             return path
-        im = im.convert("RGB") if photo else im.copy()
+        # Passed-through palette and grey PNGs are resized in full colour (Pillow
+        # resizes palette images by nearest neighbour only).
+        im = (im.convert("RGB") if photo else im.copy() if im.mode in ("RGB", "RGBA")
+              else im.convert("RGBA"))
     im.thumbnail(size, Image.Resampling.LANCZOS)   # keeps the aspect ratio; only shrinks
     out = io.BytesIO()
     if photo:

@@ -1,0 +1,212 @@
+"""Image normalisation shared by every renderer, cached by content: `normalise`.
+
+Every picked image becomes a PNG or JPEG no larger than the largest box a slide can
+give it at the theme's ppi, upright, with nothing but its pixels and an RGB profile:
+no EXIF, XMP, comments or text chunks. Most screenshots need nothing else, and are
+passed through with only their metadata cut out (`convert`, `strip`); the rest are
+re-encoded, in worker processes (`pool`). The bytes are deterministic, so decks are
+reproducible and python-pptx stores an image used twice only once.
+
+Results live in a content-addressed cache; its `index` maps a source's path, size and
+mtime to its content hash and results, so a warm rebuild reads no image at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Collection, Mapping, Sequence
+
+import PIL
+import segno
+from PIL import Image
+
+from deckbuilder.check import PILLOW_FORMATS
+from deckbuilder.errors import BuildError, Diagnostic, Location
+# cache_root lives in fsutil: `remote`, an earlier stage, downloads into the same cache.
+from deckbuilder.fsutil import atomic_write_bytes, cache_root, clean_stale
+from deckbuilder.images import convert, pool
+from deckbuilder.images.index import Index, Result, Seen, now_ns
+from deckbuilder.model import CANVAS, Normalised
+from deckbuilder.theme import Theme
+
+PIPELINE_VERSION = "3"        # bump when the output of `convert.make` changes
+CANVAS_PPI = 96               # canvas px per inch: 1280 px across a 13.333 in slide
+# Worker processes are started when the images to normalise hold this many bytes.
+WORKERS_FROM_BYTES = 4_000_000
+QR_MODULE_PX = 16             # PNG pixels per QR module: sharp even on a full-screen slide
+
+
+def target_size(theme: Theme, aspect: str) -> tuple[int, int]:
+    """Return the largest pixel size any picture needs: the content area at the theme's ppi."""
+    width, height = CANVAS[aspect]
+    m = theme.get("canvas.margin")
+    scale = theme.get("images.ppi") / CANVAS_PPI
+    return (round((width - m["left"] - m["right"]) * scale),
+            round((height - m["top"] - m["bottom"]) * scale))
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One source to normalise; everything a worker process needs to do it."""
+
+    source: Path
+    root: Path
+    box: tuple[int, int]
+    quality: int
+    checked: bool      # `check` decoded it in this run: passed through without decoding
+
+
+@dataclass(frozen=True)
+class _Done:
+    """What normalising one source found and made."""
+
+    seen: Seen
+    key: str
+    result: Result
+
+
+def _key(sha256: str, job: _Job) -> str:
+    """Return the cache key of a source's content under the job's settings."""
+    settings = f"{sha256}|{job.box}|{job.quality}|{PIPELINE_VERSION}|{PIL.__version__}"
+    return hashlib.sha256(settings.encode()).hexdigest()
+
+
+def _normalise_one(job: _Job) -> _Done:
+    """Return the cached result of one source, made (and written) when not yet cached."""
+    st = os.stat(job.source)
+    recorded = now_ns()    # before the read: a file changed after it is never trusted
+    data = job.source.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    seen = Seen(st.st_size, st.st_mtime_ns, st.st_ino, recorded, sha)
+    key = _key(sha, job)
+    folder = job.root / key[:2]
+    for path in sorted(folder.glob(f"{key}.*")) if folder.is_dir() else []:
+        with Image.open(path, formats=PILLOW_FORMATS) as im:
+            if convert.clean(im):
+                return _Done(seen, key, _result(path, im.width, im.height))
+        path.unlink(missing_ok=True)  # written by a version that kept comments or profiles
+    blob, ext, width, height = convert.make(data, job.box, job.quality, job.checked)
+    try:   # written in the cache's tmp/, where the next run finds what a killed one left
+        path = atomic_write_bytes(folder / f"{key}.{ext}", blob, job.root / "tmp")
+    except OSError as e:   # a full disk is not an unreadable image
+        raise BuildError(f"cannot write {e.filename}: {e.strerror or e}") from None
+    return _Done(seen, key, _result(path, width, height))
+
+
+def _result(path: Path, width: int, height: int) -> Result:
+    st = path.stat()
+    return Result(path.suffix[1:], width, height, st.st_size, st.st_mtime_ns)
+
+
+def qr_code(url: str, cache_dir: Path | None = None) -> Normalised:
+    """Return the QR code of `url`: a cached black-on-white PNG with its quiet zone."""
+    code = segno.make(url, error="m", micro=False)   # segno raises the level when it fits
+    out = io.BytesIO()
+    # Whole pixels per module and pure black on white: crisp at any size, and scanners
+    # need the contrast (a theme's colours could be too dark or inverted).
+    code.save(out, kind="png", scale=QR_MODULE_PX, border=4, dark="#000000", light="#FFFFFF")
+    blob = out.getvalue()
+    digest = hashlib.sha256(blob).hexdigest()
+    path = cache_root(cache_dir) / digest[:2] / f"{digest}.png"
+    if not path.is_file():
+        atomic_write_bytes(path, blob)
+    side = code.symbol_size(scale=QR_MODULE_PX, border=4)[0]
+    return Normalised(path, path, side, side)
+
+
+def known_good(cache_dir: Path | None = None) -> Callable[[Path], bool]:
+    """Return a test of whether a file was normalised before and is unchanged since.
+
+    `check` skips decoding such files: they decoded when they were normalised.
+    """
+    index = Index.load(cache_root(cache_dir))
+    return lambda path: index.seen(Path(os.path.abspath(path))) is not None
+
+
+def normalise(sources: Mapping[Path, Sequence[Location]], theme: Theme, aspect: str,
+              cache_dir: Path | None = None, *, checked: Collection[Path] = (),
+              jobs: int | None = None) -> tuple[dict[Path, Normalised], list[Diagnostic]]:
+    """Return the normalised image per source path, and an error per use of a bad one.
+
+    `checked`: sources `check` has decoded in this run (a file passed through is then
+    not decoded again). `jobs`: processes to work in (default: one per core, when there
+    is enough to do).
+    """
+    box = target_size(theme, aspect)
+    quality = int(theme.get("images.jpeg_quality"))
+    root = cache_root(cache_dir)
+    clean_stale(root / "tmp")
+    index = Index.load(root)
+    done: dict[Path, Normalised] = {}
+    todo: list[_Job] = []
+    given: dict[Path, Path] = {}   # absolute path -> the path as the caller named it
+    for path in sorted(sources):
+        job = _Job(Path(os.path.abspath(path)), root, box, quality, path in checked)
+        given[job.source] = path
+        hit = _cached(index, job)
+        if hit is not None:
+            done[path] = Normalised(path, *hit)
+        else:
+            todo.append(job)
+    workers = _workers(todo, jobs)
+    problems: list[Diagnostic] = []
+    for job, outcome in zip(todo, pool.run(todo, workers, _normalise_one)):
+        path = given[job.source]
+        if isinstance(outcome, _Done):
+            index.record(job.source, outcome.seen, outcome.key, outcome.result)
+            r = outcome.result
+            done[path] = Normalised(path, index.path(outcome.key, r.ext), r.width, r.height)
+            continue
+        if isinstance(outcome, BuildError):
+            raise outcome
+        problems += [Diagnostic("error", _describe(path, outcome), loc) for loc in sources[path]]
+    _save(index)
+    return dict(sorted(done.items())), problems
+
+
+def _workers(todo: Sequence[_Job], jobs: int | None) -> int:
+    """Return how many worker processes to start: none for a little work (starting one
+    costs ~0.5 s of CPU), else one per core besides this process (or `jobs` - 1)."""
+    if jobs is not None:
+        return jobs - 1
+    size = 0
+    for job in todo:
+        try:
+            size += os.stat(job.source).st_size
+        except OSError:
+            pass    # reported by the job
+    return (os.cpu_count() or 1) - 1 if size >= WORKERS_FROM_BYTES else 0
+
+
+def _cached(index: Index, job: _Job) -> tuple[Path, int, int] | None:
+    """Return (file, width, height) of an unchanged source's cached result, if any."""
+    seen = index.seen(job.source)
+    if seen is None:
+        return None
+    key = _key(seen.sha256, job)
+    result = index.result(key)
+    if result is None:
+        return None
+    return index.path(key, result.ext), result.width, result.height
+
+
+def _save(index: Index) -> None:
+    try:
+        index.save()
+    except OSError:
+        pass   # the index only saves time: a cache that cannot take it still works
+
+
+def _describe(path: Path, exc: BaseException) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return f"image not found: {path.name}"
+    if isinstance(exc, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
+        return f"image too large: {path.name}"
+    if isinstance(exc, (OSError, ValueError, SyntaxError, Image.UnidentifiedImageError)):
+        detail = str(exc) if not isinstance(exc, Image.UnidentifiedImageError) else "not an image"
+        return f"unreadable image {path.name}: {detail}"
+    raise exc  # a bug, not bad input: let it surface with its traceback
