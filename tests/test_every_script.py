@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from _office import to_pdf, words, words_outside_their_boxes
+from _office import PT, boxes, inside, to_pdf, words, words_outside_their_boxes
 from conftest import require_tool
 
 KOREAN_TITLE = "x 가 한없이 0 에 가까워 질 때"
@@ -89,6 +89,17 @@ def test_pptx_runs_name_the_face_of_their_script(built, pattern, slot, family):
     runs = [(t, rpr) for t, rpr in _runs(built[0]) if re.search(pattern, t)]
     assert runs, f"no run holds {pattern}"
     assert {_face(rpr, slot) for _, rpr in runs} == {family}
+
+
+def test_pptx_neighbouring_runs_of_one_face_are_one_run(built):
+    # Regression: a CJK face comes as numbered slice files, and each file's characters
+    # used to become a run of their own ("「", "機", "械", ...), one per character.
+    japanese = next(p for slide in _slides(built[0]) for p in slide.iter(f"{{{A}}}p")
+                    if "機械学習" in "".join(p.itertext()))
+    runs = [(r.findtext("a:t", namespaces=NS), etree.tostring(r.find("a:rPr", NS)))
+            for r in japanese.iter(f"{{{A}}}r")]
+    assert all(a[1] != b[1] for a, b in zip(runs, runs[1:])), [t for t, _ in runs]
+    assert any("機械学習" in t for t, _ in runs)
 
 
 def test_pptx_emoji_runs_name_the_emoji_face_and_latin_runs_stay_plain(built):
@@ -221,6 +232,40 @@ def test_libreoffice_keeps_every_word_inside_its_box(built, tmp_path):
     # poppler gives right-to-left words in the order they are drawn
     assert "הנתונים" in drawn or "הנתונים"[::-1] in drawn
     assert words_outside_their_boxes(built[0], pdf) == []
+
+
+def _planned_lines(shape) -> int:
+    """The lines the planner gave a text box: its height over its paragraphs' pitch."""
+    pitches = shape._element.xpath(".//a:lnSpc/a:spcPts/@val")
+    return round((shape.height / PT) / (int(pitches[0]) / 100)) if pitches else 0
+
+
+def _drawn_rows(words_in_box) -> int:
+    """Count the lines of words in a box: words whose middles are within a third of a
+    line's height of each other share a line."""
+    rows: list[float] = []
+    for w in sorted(words_in_box, key=lambda w: w.middle[1]):
+        if not rows or w.middle[1] - rows[-1] > (w.y1 - w.y0) / 3:
+            rows.append(w.middle[1])
+    return len(rows)
+
+
+@pytest.mark.tools
+def test_libreoffice_draws_each_caption_in_its_planned_number_of_lines(built, tmp_path):
+    require_tool("pdftotext")
+    pdf = to_pdf(built[0], tmp_path / "lo")
+    found = words(pdf)
+    checked = []
+    for n, (texts, _) in enumerate(boxes(built[0])):
+        for box, shape in texts:
+            if not shape.name.startswith("caption") or not _planned_lines(shape):
+                continue
+            inside_box = [w for w in found if w.page == n and inside(w.middle, box)]
+            checked.append((n + 1, shape.text_frame.text[:12], _drawn_rows(inside_box),
+                            _planned_lines(shape)))
+    assert len(checked) == len(CAPTIONS)
+    assert any(planned > 1 for *_, planned in checked)   # the wrapping is really tested
+    assert [c[:3] for c in checked] == [c[:2] + (c[3],) for c in checked]
 
 
 @pytest.mark.tools

@@ -6,6 +6,7 @@ Sizes, colours and boxes are the planner's; px become EMU and points here only.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from lxml import etree
@@ -66,10 +67,13 @@ def _add_run(paragraph, r: markup.Run, style: TextStyle, context: str = "") -> N
     if r.code or not style.faces or not text:
         _add_piece(paragraph, r, text, style, None)
         return
-    for seg in fonts.segments(text, style.faces, style.bold or r.bold,
-                              style.italic or r.italic, context or text):
-        _add_piece(paragraph, r, seg.text, style,
-                   None if seg.face == style.faces[0] else seg.face)
+    segments = fonts.segments(text, style.faces, style.bold or r.bold,
+                              style.italic or r.italic, context or text)
+    # A CJK face comes as numbered slice files, so neighbouring characters of one face
+    # are often separate segments; the PPTX names faces, not files: one run per face.
+    for face, pieces in itertools.groupby(segments, key=lambda seg: seg.face):
+        _add_piece(paragraph, r, "".join(seg.text for seg in pieces), style,
+                   None if face == style.faces[0] else face)
 
 
 def _add_piece(paragraph, r: markup.Run, text: str, style: TextStyle, face: Face | None
