@@ -1,0 +1,168 @@
+"""Worker processes that live for one call only: the vault reader's and the image stage's.
+
+Workers are fresh interpreters started with `subprocess` (`python -c` running a worker
+module's `main`), never forks: that is safe while other threads run (`serve`'s HTTP
+and watcher threads), inherits no locks, leaves nothing behind (no resource tracker, no
+forkserver, no multiprocessing state) and never re-imports the caller's `__main__`.
+Each worker is sent a header once, then takes the next job from the same queue as this
+process, which works through jobs too: a worker that is slow to start or that fails
+costs only speed, since whatever no worker finished is done here, in order.
+
+The protocol is pickles over the worker's stdin and stdout: the header's bytes, then
+for each job one pickled job in and one pickled answer out.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import threading
+from typing import IO, Callable, Sequence, TypeVar
+
+J = TypeVar("J")
+R = TypeVar("R")
+
+
+def command(module: str) -> list[str]:
+    """Return the command line that starts a worker running `module.main()` (empty: none
+    can be started), with this process's import path."""
+    boot = f"import sys; sys.path[:] = sys.argv[1:]; from {module} import main; main()"
+    return [sys.executable, "-c", boot, *sys.path] if sys.executable else []
+
+
+def run(jobs: Sequence[J], workers: int, here: Callable[[J], R], *,
+        start: Callable[[], list[str]], header: Callable[[], bytes],
+        valid: Callable[[object], bool], name: str) -> list[R]:
+    """Return each job's result, in order, done by up to `workers` worker processes
+    (started with `start()`, sent `header()` first) and by `here(job)` in this process.
+
+    An answer a worker sends that is not `valid` stops that worker; its job is done here.
+    """
+    results: list[R | None] = [None] * len(jobs)
+    queue = _Queue(len(jobs))
+    crew = [_Worker(queue, start, header, jobs, results, valid) for _ in range(workers)]
+    threads = [threading.Thread(target=w.run, name=name, daemon=True) for w in crew]
+    try:
+        for t in threads:
+            t.start()
+        while (k := queue.take()) is not None:
+            results[k] = here(jobs[k])
+    except BaseException:
+        for w in crew:   # interrupted: the workers' results are not waited for
+            w.kill()
+        raise
+    finally:
+        queue.close()
+        for w in crew:   # one still starting up would only be waited for
+            w.kill(unless_busy=True)
+        for t in threads:
+            t.join()
+    # A job whose worker failed is done here.
+    return [r if r is not None else here(jobs[k]) for k, r in enumerate(results)]
+
+
+def pipes() -> tuple[IO[bytes], IO[bytes]]:
+    """In a worker: return (jobs in, answers out), with stdin and stdout pointed at
+    /dev/null so that a stray print cannot corrupt the answers; Ctrl-C is ignored (it
+    reaches the whole process group, and the caller decides)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    receive: IO[bytes] = os.fdopen(os.dup(0), "rb")
+    send: IO[bytes] = os.fdopen(os.dup(1), "wb")
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    return receive, send
+
+
+class _Queue:
+    """Hands out job numbers in order, each once, to whichever process asks first."""
+
+    def __init__(self, size: int) -> None:
+        self._lock = threading.Lock()
+        self._next, self._size = 0, size
+
+    def take(self) -> int | None:
+        with self._lock:
+            if self._next >= self._size:
+                return None
+            self._next += 1
+            return self._next - 1
+
+    def close(self) -> None:
+        with self._lock:
+            self._next = self._size
+
+
+class _Worker:
+    """One worker process, driven by one thread of this process."""
+
+    def __init__(self, queue: _Queue, start: Callable[[], list[str]],
+                 header: Callable[[], bytes], jobs: Sequence[object], results: list,
+                 valid: Callable[[object], bool]) -> None:
+        self._queue, self._start, self._header = queue, start, header
+        self._jobs, self._results, self._valid = jobs, results, valid
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._killed = self._busy = False
+
+    def run(self) -> None:
+        """Start the worker, feed it jobs until none are left, then let it exit."""
+        try:
+            args = self._start()
+            if not args:
+                return
+            with self._lock:
+                if self._killed:
+                    return
+                self._process = subprocess.Popen(args, stdin=subprocess.PIPE,
+                                                 stdout=subprocess.PIPE,
+                                                 stderr=subprocess.DEVNULL)
+            send, receive = self._process.stdin, self._process.stdout
+            assert send is not None and receive is not None
+            send.write(self._header())
+            send.flush()
+            while (k := self._take()) is not None:
+                pickle.dump(self._jobs[k], send, pickle.HIGHEST_PROTOCOL)
+                send.flush()
+                answer = pickle.load(receive)
+                if not self._valid(answer):
+                    return
+                self._results[k] = answer
+        except Exception:   # noqa: BLE001 - any failure: this process does the job itself
+            pass
+        finally:
+            self._finish()
+
+    def _take(self) -> int | None:
+        with self._lock:
+            k = None if self._killed else self._queue.take()
+            self._busy = k is not None
+            return k
+
+    def kill(self, unless_busy: bool = False) -> None:
+        """Stop the worker now, or only if it is not doing a job."""
+        with self._lock:
+            if unless_busy and self._busy:
+                return
+            self._killed = True
+            if self._process is not None:
+                self._process.kill()
+
+    def _finish(self) -> None:
+        process = self._process
+        if process is None:
+            return
+        for pipe in (process.stdin, process.stdout):
+            try:
+                if pipe is not None:
+                    pipe.close()
+            except OSError:
+                pass
+        try:
+            process.wait(timeout=5)   # it exits as soon as its input ends
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
