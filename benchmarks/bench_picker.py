@@ -14,7 +14,6 @@ Usage: python benchmarks/bench_picker.py [--notes 10000] [--repeat 3]
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import statistics
 import sys

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 from typing import Sequence
@@ -12,6 +13,21 @@ from deckbuilder import images, layout, markup, theme
 from deckbuilder.layout import measure
 from deckbuilder.errors import Location
 from deckbuilder.model import Deck, Entry, ImageRef, Pick, Source, Talk
+
+
+TALKS = Path(__file__).resolve().parents[1] / "talks"
+
+
+def demo_copy(folder: Path, spec: str | None = None, name: str = "demo.yaml") -> Path:
+    """Copy the demo vault into `folder`, with `spec` (its text; the demo talk when None)
+    beside it as `name`; return the spec's path."""
+    shutil.copytree(TALKS / "demo-vault", folder / "demo-vault")
+    path = folder / name
+    if spec is None:
+        shutil.copy(TALKS / "demo.yaml", path)
+    else:
+        path.write_text(spec, encoding="utf-8")
+    return path
 
 
 def draw(path: Path, size: tuple[int, int], color: str = "navy") -> Path:

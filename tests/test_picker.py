@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import shutil
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any, Iterator
 import pytest
 import yaml
 
-from conftest import ROOT
+from _decks import demo_copy
 from deckbuilder.serve import specedit
 from deckbuilder.serve.preview import Preview
 from deckbuilder.serve.thumbs import path_of
@@ -144,9 +143,7 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def talk(tmp_path: Path) -> Path:
     """A small talk over a copy of the demo vault, written with comments."""
-    shutil.copytree(ROOT / "talks" / "demo-vault", tmp_path / "demo-vault")
-    (tmp_path / "talk.yaml").write_text(SPEC, encoding="utf-8")
-    return tmp_path / "talk.yaml"
+    return demo_copy(tmp_path, SPEC, "talk.yaml")
 
 
 @pytest.fixture

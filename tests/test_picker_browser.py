@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -17,6 +16,7 @@ import pytest
 import yaml
 from markupsafe import escape
 
+from _decks import demo_copy
 from conftest import ROOT, require_tool
 from deckbuilder import picks, vault
 from deckbuilder.export.browser import Browser, Page
@@ -52,9 +52,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def talk(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "talks" / "demo-vault", tmp_path / "demo-vault")
-    (tmp_path / "talk.yaml").write_text(SPEC, encoding="utf-8")
-    return tmp_path / "talk.yaml"
+    return demo_copy(tmp_path, SPEC, "talk.yaml")
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ from typing import Any, Callable, Iterator
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT, require_tool
+from _decks import demo_copy
+from conftest import require_tool
 from deckbuilder.cli import main
 from deckbuilder.errors import BuildError
 from deckbuilder.serve.preview import Preview
@@ -41,9 +42,7 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def talk(tmp_path: Path) -> Path:
     """A copy of the demo talk and its vault; return the spec's path."""
-    shutil.copy(ROOT / "talks" / "demo.yaml", tmp_path / "demo.yaml")
-    shutil.copytree(ROOT / "talks" / "demo-vault", tmp_path / "demo-vault")
-    return tmp_path / "demo.yaml"
+    return demo_copy(tmp_path)
 
 
 class Said(list):
