@@ -9,7 +9,7 @@ Pillow at the face of their run, a safety margin on the width, and a fixed line 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -42,6 +42,10 @@ class Fonts:
     safety: float
     line_height: float
     chain: tuple[Face, ...] = ()          # body face first (theme.faces()); () = body only
+    # (text, bold, italic) -> advance at REF_SIZE: a plan measures the same words at
+    # every size it tries, and widths scale linearly, so each word is shaped once.
+    _widths: dict[tuple[str, bool, bool], float] = field(
+        default_factory=dict, init=False, compare=False, repr=False)
 
     @classmethod
     def of(cls, theme: Theme) -> Fonts:
@@ -58,14 +62,20 @@ class Fonts:
         if run.code:
             count = len(text) if text.isascii() else len(_CLUSTER.findall(text))
             return count * self.code_advance * size   # one advance per grapheme
-        if not self.chain or faces_of.covered(self.chain[0], run.bold, run.italic, text):
-            pieces = [(text, self.faces[int(run.bold) + 2 * int(run.italic)])]
+        key = (text, run.bold, run.italic)
+        ref = self._widths.get(key)
+        if ref is None:
+            ref = self._widths[key] = self._shaped(text, run.bold, run.italic)
+        return ref * size / REF_SIZE
+
+    def _shaped(self, text: str, bold: bool, italic: bool) -> float:
+        """Return the advance width of `text` at REF_SIZE, shaped by Pillow."""
+        if not self.chain or faces_of.covered(self.chain[0], bold, italic, text):
+            pieces = [(text, self.faces[int(bold) + 2 * int(italic)])]
         else:   # a word without its paragraph: Han is 1 em in each CJK face alike
-            pieces = [(s.text, s.path) for s in
-                      faces_of.segments(text, self.chain, run.bold, run.italic)]
+            pieces = [(s.text, s.path) for s in faces_of.segments(text, self.chain, bold, italic)]
         # normal_text again: a shaper failure must never reach the user as a traceback
-        return sum(_font(path).getlength(normal_text(piece)) for piece, path in pieces) \
-            * size / REF_SIZE
+        return sum(_font(path).getlength(normal_text(piece)) for piece, path in pieces)
 
     def pitch(self, size: float) -> float:
         """Return the line pitch at `size`."""
