@@ -224,7 +224,12 @@ def _inline_children(md_text: str) -> list[Token]:
 
 def runs(md_text: str) -> list[Run]:
     """Return the styled runs of one piece of inline Markdown (a caption or title)."""
-    return _walk(_inline_children(md_text))
+    return list(_parsed_runs(md_text))
+
+
+@lru_cache(maxsize=4096)   # the planner parses each caption for every layout it tries
+def _parsed_runs(md_text: str) -> tuple[Run, ...]:
+    return tuple(_walk(_inline_children(md_text)))
 
 
 # Characters that can start inline markup (or an entity, or a line break); text without
