@@ -188,7 +188,9 @@ def build(spec_path: Path, formats: Sequence[str] = ("pptx",), out_dir: Path | N
     check(diags, strict, BuildError)
     say("planning slides")
     template = _template(talk, report, theme)
-    deck, planned = layout.plan(talk, report.picks, theme, images, template)
+    memo_file = layout.memo_path(talk.path, cache_dir)
+    memo = layout.load_memo(memo_file)   # entries planned by the last build of this talk
+    deck, planned = layout.plan(talk, report.picks, theme, images, template, memo)
     diags += planned
     check(diags, strict, BuildError)
     outputs, batch = [], Batch()
@@ -204,6 +206,7 @@ def build(spec_path: Path, formats: Sequence[str] = ("pptx",), out_dir: Path | N
         batch.commit()
     except OSError as e:   # named after the output it was writing, never a temporary name
         raise BuildError(f"cannot write {e.filename}: {e.strerror or e}") from None
+    layout.save_memo(memo, memo_file)
     return BuildResult(tuple(outputs), len(deck.slides), _count_images(deck),
                        sum(_size(p) for p in outputs), time.monotonic() - started,
                        tuple(d for d in diags if not d.is_error),

@@ -224,6 +224,8 @@ def _inline_children(md_text: str) -> list[Token]:
 
 def runs(md_text: str) -> list[Run]:
     """Return the styled runs of one piece of inline Markdown (a caption or title)."""
+    if not _MARKUP_CHARS.search(md_text):   # as in `plain`: a slide number, a plain title
+        return [Run(md_text)] if md_text else []
     return list(_parsed_runs(md_text))
 
 
