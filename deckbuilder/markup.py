@@ -248,6 +248,8 @@ def plain(md_text: str) -> str:
 
 def inline_html(md_text: str) -> Markup:
     """Return safe HTML for inline Markdown: raw HTML escaped, only safe links kept."""
+    if not _MARKUP_CHARS.search(md_text):   # plain text: only a quote to escape, as
+        return Markup(md_text.replace('"', "&quot;"))   # markdown-it's escapeHtml does
     return Markup(parser().renderInline(md_text))
 
 
