@@ -127,3 +127,15 @@ def test_a_warm_build_writes_the_bytes_of_a_cold_one(tmp_path):
     build(spec, ["html"], single_file=True, cache_dir=cache, out_dir=tmp_path / "warm")
     assert (tmp_path / "warm" / "talk.html").read_bytes() == \
         (tmp_path / "cold" / "talk.html").read_bytes()
+
+
+def test_another_planner_plans_every_entry_again(tmp_path, monkeypatch):
+    # The key holds the planner's code: an upgraded (or edited) deckbuilder never takes
+    # the slides an older one planned.
+    t, picks, th, imgs = _inputs(tmp_path)
+    memo = layout.Memo()
+    layout.plan(t, picks, th, imgs, memo=memo)
+    monkeypatch.setattr(memo_mod, "_code_version", lambda: "another planner")
+    again = layout.Memo(dict(memo.used))
+    layout.plan(t, picks, th, imgs, memo=again)
+    assert set(again.used).isdisjoint(memo.used)

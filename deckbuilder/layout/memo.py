@@ -31,7 +31,8 @@ from deckbuilder.layout.context import Ctx
 
 FORMAT = b"deckbuilder plan memo 1\n"
 # The modules whose code decides an entry's slides, by path relative to the package.
-_CODE = ("layout/*.py", "markup.py", "fonts.py", "model.py", "theme.py", "errors.py")
+_CODE = ("layout/*.py", "markup.py", "fonts.py", "model.py", "theme.py", "template.py",
+         "errors.py")
 Planned = tuple[list[Slide], list[Diagnostic]]
 
 
