@@ -162,7 +162,11 @@ def normalise(sources: Mapping[Path, Sequence[Location]], theme: Theme, aspect: 
             done[path] = Normalised(path, *hit)
         else:
             todo.append(job)
-    workers = _workers(todo, jobs)
+    sizes = {job.source: _size(job.source) for job in todo}
+    # The biggest (slowest) first, so that no process is left with one at the end; the
+    # results do not depend on who does which job, or when.
+    todo.sort(key=lambda job: sizes[job.source], reverse=True)
+    workers = _workers(sum(sizes.values()), jobs)
     problems: list[Diagnostic] = []
     for job, outcome in zip(todo, pool.run(todo, workers, _normalise_one)):
         path = given[job.source]
@@ -178,18 +182,20 @@ def normalise(sources: Mapping[Path, Sequence[Location]], theme: Theme, aspect: 
     return dict(sorted(done.items())), problems
 
 
-def _workers(todo: Sequence[_Job], jobs: int | None) -> int:
-    """Return how many worker processes to start: none for a little work (starting one
-    costs ~0.5 s of CPU), else one per core besides this process (or `jobs` - 1)."""
+def _workers(size: int, jobs: int | None) -> int:
+    """Return how many worker processes to start for `size` bytes of images: none for a
+    little work (starting one costs ~0.5 s of CPU), else one per core besides this
+    process (or `jobs` - 1)."""
     if jobs is not None:
         return jobs - 1
-    size = 0
-    for job in todo:
-        try:
-            size += os.stat(job.source).st_size
-        except OSError:
-            pass    # reported by the job
     return (os.cpu_count() or 1) - 1 if size >= WORKERS_FROM_BYTES else 0
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0    # reported by the job
 
 
 def _cached(index: Index, job: _Job) -> tuple[Path, int, int] | None:
