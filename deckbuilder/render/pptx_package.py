@@ -22,15 +22,17 @@ import os
 import shutil
 import zipfile
 from pathlib import Path
-from typing import IO, Callable
+from typing import IO
 
 from PIL import Image as PILImage
+from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.opc.package import _Relationships
 from pptx.opc.packuri import PackURI
 from pptx.opc.serialized import PackageWriter
 from pptx.opc.spec import image_content_types
 from pptx.package import Package
 from pptx.parts.image import Image, ImagePart
+from pptx.parts.slide import SlidePart
 from pptx.slide import Slide, SlideLayout
 from pptx.util import lazyproperty
 
@@ -196,32 +198,43 @@ def _relations(rels: _Relationships):
     return get_or_add
 
 
-def _slide_adder(package: Package) -> Callable[[SlideLayout], Slide]:
-    """Return `Slides.add_slide` without its walk over every slide id for a free one.
+class SlideAdder:
+    """`Slides.add_slide` without its walk over every slide id for a free one.
 
     python-pptx takes one more than the largest id in use, reading them all for every
     slide added; here they are read once and counted on, and python-pptx is asked only
-    where that would pass the largest id allowed.
+    where that would pass the largest id allowed. A slide the slide cache kept is added
+    by the same steps (`next_partname`, then `add_part`), its part made elsewhere.
     """
-    prs = package.presentation_part.presentation
-    id_list = prs.slides._sldIdLst
-    last = max([MIN_SLIDE_ID - 1] + [int(s.get("id")) for s in id_list.sldId_lst])
 
-    def add_slide(layout: SlideLayout) -> Slide:
-        nonlocal last
-        rid, slide = prs.part.add_slide(layout)
+    def __init__(self, package: Package) -> None:
+        self._prs = package.presentation_part.presentation
+        self._ids = self._prs.slides._sldIdLst
+        self._last = max([MIN_SLIDE_ID - 1] + [int(s.get("id")) for s in self._ids.sldId_lst])
+
+    def __call__(self, layout: SlideLayout) -> Slide:
+        rid, slide = self._prs.part.add_slide(layout)
         slide.shapes.clone_layout_placeholders(layout)
-        if last < MAX_SLIDE_ID:
-            last += 1
-            id_list._add_sldId(id=last, rId=rid)
-        else:
-            id_list.add_sldId(rid)
+        self._list(rid)
         return slide
 
-    return add_slide
+    def next_partname(self) -> PackURI:
+        """Return the part name the next slide gets (from the number of slides)."""
+        return self._prs.part._next_slide_partname
+
+    def add_part(self, part: SlidePart) -> None:
+        """Relate a slide part made (and related to its layout) elsewhere, and list it."""
+        self._list(self._prs.part.relate_to(part, RT.SLIDE))
+
+    def _list(self, rid: str) -> None:
+        if self._last < MAX_SLIDE_ID:
+            self._last += 1
+            self._ids._add_sldId(id=self._last, rId=rid)
+        else:
+            self._ids.add_sldId(rid)
 
 
-def index(package: Package) -> Callable[[SlideLayout], Slide]:
+def index(package: Package) -> SlideAdder:
     """Give `package` constant-time part names, image lookups and slide relationships
     (this object only); return the function that adds a slide to it in constant time."""
     images = _ImageIndex(package)
@@ -230,7 +243,7 @@ def index(package: Package) -> Callable[[SlideLayout], Slide]:
     package.next_partname = _partnames(package)
     per_slide = package.presentation_part.rels   # one relationship per slide
     per_slide.get_or_add = _relations(per_slide)
-    return _slide_adder(package)
+    return SlideAdder(package)
 
 
 class _Members:
