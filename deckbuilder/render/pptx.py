@@ -224,13 +224,14 @@ def writer(deck: Deck, cache: Path | None = None) -> Writer:
     return lambda out: pptx_package.write(prs.part.package, out)
 
 
-def to_bytes(deck: Deck) -> bytes:
-    """Return the deck as .pptx bytes."""
+def to_bytes(deck: Deck, cache: Path | None = None) -> bytes:
+    """Return the deck as .pptx bytes (with the slide cache in `cache`, if given)."""
     buf = io.BytesIO()
-    writer(deck)(buf)
+    writer(deck, cache)(buf)
     return buf.getvalue()
 
 
-def write(deck: Deck, path: Path) -> Path:
-    """Write the deck to `path` atomically; return `path`."""
-    return atomic_write_bytes(path, writer(deck))
+def write(deck: Deck, path: Path, cache: Path | None = None) -> Path:
+    """Write the deck to `path` atomically (with the slide cache in `cache`, if given);
+    return `path`."""
+    return atomic_write_bytes(path, writer(deck, cache))

@@ -51,6 +51,17 @@ PPTX_INTERNALS = (
     "_add_relationship(reltype, part) when no relationship to the part has the type",
     "Slides.add_slide is PresentationPart.add_slide, clone_layout_placeholders and "
     "sldIdLst.add_sldId(rId), which is _add_sldId(id=largest id + 1, rId=rId)",
+    # pptx_cache, which puts a slide drawn before into the package as drawing it would:
+    "PresentationPart.add_slide names the slide _next_slide_partname, makes it with "
+    "SlidePart.new (which relates the layout first), then relates it with relate_to",
+    "XmlPart keeps its XML in _element and writes .blob as serialize_part_xml(_element); "
+    "Part.__init__(partname, content_type, package) is all the rest of its state",
+    "SlidePart.notes_slide adds a page with NotesSlidePart.new: presentation_part."
+    "notes_master_part, next_partname('/ppt/notesSlides/notesSlide%d.xml'), relate_to the "
+    "notes master, then the slide; the slide then relates the page",
+    "a part's relationships are kept in the order added, each new one numbered with the "
+    "lowest free rId; pictures are relate_to(package.get_or_add_image_part(file), "
+    "RT.IMAGE), links relate_to(url, RT.HYPERLINK, is_external=True)",
 )
 # python-pptx's own format -> extension map (pptx.parts.image.Image.ext)
 _EXT = {"BMP": "bmp", "GIF": "gif", "JPEG": "jpg", "PNG": "png", "TIFF": "tiff", "WMF": "wmf"}
