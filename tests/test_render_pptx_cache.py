@@ -196,3 +196,17 @@ def test_a_slide_with_an_unknown_relationship_is_not_kept(tmp_path):
     slide.part.relate_to(prs.slide_master.part, "http://example.org/other")
     deck, _, _ = sample(tmp_path)
     assert pptx_cache.drawn(slide.part, deck.slides[0]) is None
+
+
+def test_a_picture_file_changed_in_place_misses(tmp_path, drawn):
+    # A screenshot passed through from the vault is its own file: edited in place, the
+    # slide that shows it is drawn again.
+    deck, _, _ = sample(tmp_path)
+    pptx.to_bytes(deck, tmp_path / "c")
+    picture = next(i.image for s in deck.slides for i in s.items if i.image is not None)
+    info = picture.stat()
+    os.utime(picture, ns=(info.st_atime_ns, info.st_mtime_ns + 10**9))
+    drawn.clear()
+    assert pptx.to_bytes(deck, tmp_path / "c") == pptx.to_bytes(deck)
+    uses = [s.title for s in deck.slides if any(i.image == picture for i in s.items)]
+    assert drawn[:len(uses)] == uses and len(drawn) == len(uses) + len(deck.slides)

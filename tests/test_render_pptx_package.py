@@ -219,6 +219,17 @@ def test_image_parts_take_their_bytes_from_the_file(tmp_path):
                                                path.read_bytes()).scale(None, None)
 
 
+def test_a_png_is_told_by_its_signature_as_pil_tells_it(tmp_path):
+    for name, fmt in (("a.png", "PNG"), ("a.jpg", "JPEG"), ("a.gif", "GIF"), ("a.bmp", "BMP")):
+        path = tmp_path / name
+        Image.new("RGB", (8, 6), "teal").save(path, fmt)
+        with Image.open(path) as im:
+            assert pptx_package._extension(path) == pptx_package._EXT[im.format]
+    (tmp_path / "b.png").write_bytes(b"not a picture")
+    with pytest.raises(OSError):
+        pptx_package._extension(tmp_path / "b.png")
+
+
 def test_image_parts_of_a_package_are_listed_with_their_sha1(tmp_path):
     path = draw(tmp_path / "a.png", (30, 20))
     prs = Presentation()

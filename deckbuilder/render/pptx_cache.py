@@ -71,26 +71,36 @@ class SlideCache:
         self._folder = folder
         self._context = _context(deck) if folder is not None else b""
 
-    def key(self, planned: Slide) -> str:
-        """Return the digest of everything that decides the slide's XML: the planned
-        slide (its items, their boxes, text, styles and picture files, its notes) and
-        the deck's look (`_context`). The repr of frozen dataclasses of plain values
-        is a canonical form of them."""
-        return hashlib.sha256(self._context + repr(planned).encode("utf-8")).hexdigest()
+    def key(self, planned: Slide) -> str | None:
+        """Return the digest of everything that decides the slide's XML, or None when a
+        picture's file cannot be looked at (then the slide is drawn, and fails as it
+        would): the planned slide (its items, their boxes, text, styles and picture
+        files, its notes), each picture file's size and time (a file passed through
+        from the vault may change in place) and the deck's look (`_context`). The repr
+        of frozen dataclasses of plain values is a canonical form of them."""
+        if self._folder is None:
+            return None
+        try:
+            files = [_stamp(path) for path in
+                     dict.fromkeys(i.image for i in planned.items if i.image is not None)]
+        except OSError:
+            return None
+        text = "\n".join([repr(planned)] + files)
+        return hashlib.sha256(self._context + text.encode("utf-8")).hexdigest()
 
-    def load(self, key: str) -> Drawn | None:
+    def load(self, key: str | None) -> Drawn | None:
         """Return the slide drawn under `key`, or None when there is none or it is
         damaged."""
-        if self._folder is None:
+        if key is None:
             return None
         try:
             return _decode(self._path(key).read_bytes())
         except (OSError, ValueError, KeyError, TypeError):   # missing, cut short, garbled
             return None
 
-    def store(self, key: str, drawn: Drawn) -> None:
+    def store(self, key: str | None, drawn: Drawn) -> None:
         """Keep the drawn slide under `key`; a cache that cannot be written is skipped."""
-        if self._folder is None:
+        if key is None:
             return
         try:
             path = self._path(key)
@@ -101,6 +111,11 @@ class SlideCache:
 
     def _path(self, key: str) -> Path:
         return self._folder / FOLDER / key[:2] / f"{key}.json"
+
+
+def _stamp(path: Path) -> str:
+    info = path.stat()
+    return f"{path} {info.st_size} {info.st_mtime_ns}"
 
 
 def _context(deck: Deck) -> bytes:
@@ -238,16 +253,22 @@ def fits(entry: Drawn, layout, planned: Slide) -> bool:
 def place(entry: Drawn, layout, adder) -> None:
     """Add the slide in `entry` (which `fits`) to the package, as drawing it would:
     the slide part and its id, then its relationships in their order, each getting the
-    id it had. `adder` is pptx_package's slide adder."""
+    id it had. `adder` is pptx_package's slide adder.
+
+    Every relationship but a picture's is new to the part (`fits`), so it is added
+    without python-pptx's search for an equal one; a picture's goes through that search
+    as drawing it does, since two files may hold the same picture.
+    """
     package = layout.part.package
     part = CachedSlidePart(adder.next_partname(), CT.PML_SLIDE, package, entry.slide)
-    part.relate_to(layout.part, RT.SLIDE_LAYOUT)
+    rels = part.rels
+    rels._add_relationship(RT.SLIDE_LAYOUT, layout.part)
     adder.add_part(part)
     for kind, target in entry.rels[1:]:
         if kind == IMAGE:
             part.relate_to(package.get_or_add_image_part(target), RT.IMAGE)
         elif kind == LINK:
-            part.relate_to(target, RT.HYPERLINK, is_external=True)
+            rels._add_relationship(RT.HYPERLINK, target, is_external=True)
         else:
             _place_notes(part, entry.notes)
 
@@ -259,6 +280,6 @@ def _place_notes(slide: SlidePart, xml: bytes) -> None:
     master = package.presentation_part.notes_master_part
     notes = CachedNotesSlidePart(package.next_partname(NOTES_PARTNAME), CT.PML_NOTES_SLIDE,
                                  package, xml)
-    notes.relate_to(master, RT.NOTES_MASTER)
-    notes.relate_to(slide, RT.SLIDE)
-    slide.relate_to(notes, RT.NOTES_SLIDE)
+    notes.rels._add_relationship(RT.NOTES_MASTER, master)
+    notes.rels._add_relationship(RT.SLIDE, slide)
+    slide.rels._add_relationship(RT.NOTES_SLIDE, notes)

@@ -68,6 +68,7 @@ _EXT = {"BMP": "bmp", "GIF": "gif", "JPEG": "jpg", "PNG": "png", "TIFF": "tiff",
 # Media that is compressed already: deflating it again costs time and saves nothing.
 STORED_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "gif", "webp", "mp4", "m4v", "mov",
                                "mp3", "m4a", "wma", "wmv", "avi"})
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MIN_SLIDE_ID, MAX_SLIDE_ID = 256, 2147483647   # the range of p:sldId/@id
 XML_LEVEL = 6       # zlib's default, what python-pptx (and so every earlier deck) used
 
@@ -140,8 +141,7 @@ class _ImageIndex:
             if found is not None:
                 self._by_path[path] = found
                 return found
-        with PILImage.open(path) as im:   # reads the header only
-            ext = _EXT.get(im.format or "")
+        ext = _extension(path)
         if ext is None:
             raise ValueError(f"unsupported image format in {path.name}")
         part = FileImagePart(self._package.next_image_partname(ext), image_content_types[ext],
@@ -162,6 +162,19 @@ class _ImageIndex:
     def _add(self, part: ImagePart) -> ImagePart:
         self._by_size.setdefault(_size_of(part), []).append(part)
         return part
+
+
+def _extension(path: Path) -> str | None:
+    """Return python-pptx's extension for the image file's format (None: not one it takes).
+
+    A PNG is told by its signature (no other format PIL knows starts with it): opening it
+    with PIL to read its header costs more than the rest of placing a cached slide.
+    """
+    with path.open("rb") as f:
+        if f.read(len(PNG_SIGNATURE)) == PNG_SIGNATURE:
+            return "png"
+    with PILImage.open(path) as im:   # reads the header only
+        return _EXT.get(im.format or "")
 
 
 def _partnames(package: Package):
