@@ -219,6 +219,26 @@ def test_image_parts_take_their_bytes_from_the_file(tmp_path):
                                                path.read_bytes()).scale(None, None)
 
 
+def test_relationship_parts_are_written_as_python_pptx_writes_them(built):
+    source = inspect.getsource(_Relationships.xml.fget)
+    assert "rels_elm.add_rel(rel.rId, rel.reltype, rel.target_ref, rel.is_external)" in source
+    assert 'int(rId[3:]) if rId.startswith("rId") and rId[3:].isdigit() else 0' in source
+    rels = _Relationships("/ppt/slides")
+    for url in ("https://e.org/?a=1&b=<2>\"'", "mailto:x@y.z?subject=h\u00e9 llo\n\t",
+                "https://\u4f8b\u3048.jp/\u30d1\u30b9"):
+        rels._add_relationship(RT.HYPERLINK, url, is_external=True)
+    prs = Presentation()
+    rels._add_relationship(RT.SLIDE_LAYOUT, prs.slide_layouts[0].part)
+    rels.pop("rId2")                                  # a gap, and rId10 after rId9
+    for n in range(8):
+        rels._add_relationship(RT.IMAGE, prs.slide_master.part)
+    assert pptx_package._rels_xml(rels) == rels.xml
+    package = Presentation(str(built[1])).part.package
+    every = [p for p in package.iter_parts() if p._rels]
+    assert len(every) > 20
+    assert all(pptx_package._rels_xml(p.rels) == p.rels.xml for p in every)
+
+
 def test_a_png_is_told_by_its_signature_as_pil_tells_it(tmp_path):
     for name, fmt in (("a.png", "PNG"), ("a.jpg", "JPEG"), ("a.gif", "GIF"), ("a.bmp", "BMP")):
         path = tmp_path / name
