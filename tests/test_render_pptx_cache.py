@@ -210,3 +210,15 @@ def test_a_picture_file_changed_in_place_misses(tmp_path, drawn):
     assert pptx.to_bytes(deck, tmp_path / "c") == pptx.to_bytes(deck)
     uses = [s.title for s in deck.slides if any(i.image == picture for i in s.items)]
     assert drawn[:len(uses)] == uses and len(drawn) == len(uses) + len(deck.slides)
+
+
+def test_a_text_items_faces_are_in_the_key(tmp_path):
+    # The fallback chain is keyed by its digest, each item's own: another chain misses.
+    deck, _, _ = sample(tmp_path)
+    slide = next(s for s in deck.slides if any(i.style and i.style.faces for i in s.items))
+    n, item = next((n, i) for n, i in enumerate(slide.items) if i.style and i.style.faces)
+    fewer = replace(item, style=replace(item.style, faces=item.style.faces[:1]))
+    other = replace(slide, items=slide.items[:n] + (fewer,) + slide.items[n + 1:])
+    cache = pptx_cache.SlideCache(tmp_path / "c", deck)
+    assert len({cache.key(slide), cache.key(other)}) == 2
+    assert pptx_cache.SlideCache(tmp_path / "c", deck).key(other) == cache.key(other)
