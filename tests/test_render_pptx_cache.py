@@ -4,6 +4,7 @@ cache makes it: cold, warm, partly warm, damaged, unwritable, after a change."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import zipfile
 from dataclasses import replace
@@ -83,7 +84,8 @@ def test_slides_placed_between_drawn_ones_keep_every_name_and_id(tmp_path, drawn
         assert len(drawn) == len(deck.slides) - len(deck.slides[keep])
 
 
-@pytest.mark.parametrize("damage", ["truncate", "flip", "empty", "garbage", "misfit"])
+@pytest.mark.parametrize("damage", ["truncate", "flip", "empty", "garbage", "misfit",
+                                    "other-json"])
 def test_a_damaged_entry_is_drawn_again_with_the_same_bytes(tmp_path, drawn, damage):
     deck, _, _ = sample(tmp_path)
     cold = pptx.to_bytes(deck, tmp_path / "c")
@@ -98,6 +100,9 @@ def test_a_damaged_entry_is_drawn_again_with_the_same_bytes(tmp_path, drawn, dam
             data = b""
         elif damage == "garbage":
             data = os.urandom(300)
+        elif damage == "other-json":   # checksum right, content of another shape
+            body = b'{"slide": 1, "rels": [[1, 2, 3]], "notes": []}'
+            data = hashlib.sha256(body).hexdigest().encode() + b"\n" + body
         else:   # a well-formed entry that does not fit the slide: another layout
             entry = pptx_cache._decode(data)
             rels = (("layout", "/ppt/slideLayouts/slideLayout99.xml"),) + entry.rels[1:]

@@ -28,9 +28,9 @@ import lxml
 import pptx as python_pptx
 from pptx.opc.constants import CONTENT_TYPE as CT
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+from pptx.opc.oxml import serialize_part_xml
 from pptx.opc.package import Part
 from pptx.oxml import parse_xml
-from pptx.opc.oxml import serialize_part_xml
 from pptx.parts.slide import NotesSlidePart, SlidePart
 
 from deckbuilder.fsutil import atomic_write_bytes
@@ -68,8 +68,11 @@ class SlideCache:
     """The drawn slides of earlier builds, in `folder` (None: no cache), for `deck`."""
 
     def __init__(self, folder: Path | None, deck: Deck) -> None:
+        try:
+            self._context = _context(deck) if folder is not None else b""
+        except OSError:   # the template cannot be read again: draw every slide
+            folder, self._context = None, b""
         self._folder = folder
-        self._context = _context(deck) if folder is not None else b""
         self._chains: dict[int, tuple[tuple, tuple[str]]] = {}   # id -> (faces, digest)
 
     def key(self, planned: Slide) -> str | None:
@@ -111,8 +114,8 @@ class SlideCache:
             return None
         try:
             return _decode(self._path(key).read_bytes())
-        except (OSError, ValueError, KeyError, TypeError):   # missing, cut short, garbled
-            return None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None   # missing, cut short, garbled
 
     def store(self, key: str | None, drawn: Drawn) -> None:
         """Keep the drawn slide under `key`; a cache that cannot be written is skipped."""
