@@ -22,7 +22,7 @@ from deckbuilder import theme_images
 from deckbuilder.check import CheckReport
 from deckbuilder.check import check as check_talk
 from deckbuilder.errors import BuildError, Diagnostic, Location, check, error
-from deckbuilder.fsutil import Batch
+from deckbuilder.fsutil import Batch, cache_root
 from deckbuilder.model import QR_IMAGE, Deck, Normalised, Pick, Talk, Template, Vault
 
 Progress = Callable[[str], None]
@@ -32,12 +32,14 @@ Progress = Callable[[str], None]
 # of the other's.
 
 
-def _write_pptx(deck: Deck, out_dir: Path, name: str, batch: Batch, **_: object) -> Path:
+def _write_pptx(deck: Deck, out_dir: Path, name: str, batch: Batch,
+                cache_dir: Path | None = None, **_: object) -> Path:
     from deckbuilder.render import pptx
 
-    # Drawn now; the zip is written (pictures streamed from their files) when the batch
-    # commits, so the deck's bytes are never all in memory.
-    return batch.file(_pptx_target(out_dir, name), pptx.writer(deck))
+    # Drawn now (slides drawn by an earlier build taken from the cache); the zip is
+    # written (pictures streamed from their files) when the batch commits, so the
+    # deck's bytes are never all in memory.
+    return batch.file(_pptx_target(out_dir, name), pptx.writer(deck, cache_root(cache_dir)))
 
 
 def _pptx_target(out_dir: Path, name: str, **_: object) -> Path:
@@ -198,7 +200,8 @@ def build(spec_path: Path, formats: Sequence[str] = ("pptx",), out_dir: Path | N
         say(f"rendering {fmt}")
         try:
             outputs.append(RENDERERS[fmt](deck, out, talk.name, batch, theme=theme,
-                                          single_file=single_file, cdn=cdn))
+                                          single_file=single_file, cdn=cdn,
+                                          cache_dir=cache_dir))
         except OSError as e:
             raise BuildError(f"cannot write {target}: {e.strerror or e}") from None
     say(f"writing {', '.join(str(t) for t in targets)}")

@@ -19,7 +19,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("spec",),
     ("picks",),
     ("remote",),
-    ("check",),
+    ("pixels", "check"),
     ("starter",),
     ("images", "theme_images"),
     ("layout",),

@@ -172,6 +172,20 @@ def test_what_needs_changing_is_re_encoded(th, tmp_path, case):
         assert size_ok(im.width, im.height, images.target_size(th, "16:9"))
 
 
+def test_up_to_max_ppi_an_image_passes_through_and_beyond_it_shrinks_to_ppi(th, tmp_path):
+    box, limit = images.target_size(th, "16:9"), images.pass_limit(th, "16:9")
+    assert limit == images.target_size(th, "16:9", th.get("images.max_ppi"))
+    assert limit[0] > box[0] * 1.9 and limit[1] > box[1] * 1.9   # 300 ppi against 150
+    inside, beyond = tmp_path / "inside.png", tmp_path / "beyond.png"
+    shot(limit).save(inside)                       # exactly at the limit: as it is
+    shot((limit[0] + 1, limit[1])).save(beyond)    # a pixel more: shrunk to the box
+    done = normalised(th, tmp_path, inside, beyond)
+    assert done[inside].path.read_bytes() == inside.read_bytes()
+    assert (done[inside].width, done[inside].height) == limit
+    assert done[beyond].width <= box[0] and done[beyond].height <= box[1]
+    assert done[beyond].width > box[0] * 0.99 or done[beyond].height > box[1] * 0.99
+
+
 def test_an_unchecked_png_with_damaged_pixel_data_is_still_refused(th, tmp_path):
     # Right CRCs, damaged zlib stream: only decoding finds it, and pass-through decodes
     # when `check` has not (normalise called on its own).

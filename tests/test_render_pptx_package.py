@@ -22,19 +22,22 @@ import pytest
 from PIL import Image
 from pptx import Presentation
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
-from pptx.opc.package import OpcPackage, _Relationships
+from pptx.action import Hyperlink
+from pptx.opc.package import OpcPackage, Part, XmlPart, _Relationships
 from pptx.opc.serialized import PackageWriter
 from pptx.package import Package
 from pptx.oxml.ns import qn
 from pptx.oxml.presentation import CT_SlideIdList
 from pptx.parts.image import ImagePart
+from pptx.parts.presentation import PresentationPart
+from pptx.parts.slide import NotesSlidePart, SlidePart
 from pptx.slide import Slides
-from pptx.util import Inches
+from pptx.util import Inches, lazyproperty
 
 from _decks import draw, entry, sample, talk
 from deckbuilder import layout, theme
 from deckbuilder.model import Normalised, Pick
-from deckbuilder.render import html, pptx, pptx_package
+from deckbuilder.render import html, pptx, pptx_cache, pptx_package
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -216,6 +219,37 @@ def test_image_parts_take_their_bytes_from_the_file(tmp_path):
                                                path.read_bytes()).scale(None, None)
 
 
+def test_relationship_parts_are_written_as_python_pptx_writes_them(built):
+    source = inspect.getsource(_Relationships.xml.fget)
+    assert "rels_elm.add_rel(rel.rId, rel.reltype, rel.target_ref, rel.is_external)" in source
+    assert 'int(rId[3:]) if rId.startswith("rId") and rId[3:].isdigit() else 0' in source
+    rels = _Relationships("/ppt/slides")
+    for url in ("https://e.org/?a=1&b=<2>\"'", "mailto:x@y.z?subject=h\u00e9 llo\n\t",
+                "https://\u4f8b\u3048.jp/\u30d1\u30b9"):
+        rels._add_relationship(RT.HYPERLINK, url, is_external=True)
+    prs = Presentation()
+    rels._add_relationship(RT.SLIDE_LAYOUT, prs.slide_layouts[0].part)
+    rels.pop("rId2")                                  # a gap, and rId10 after rId9
+    for n in range(8):
+        rels._add_relationship(RT.IMAGE, prs.slide_master.part)
+    assert pptx_package._rels_xml(rels) == rels.xml
+    package = Presentation(str(built[1])).part.package
+    every = [p for p in package.iter_parts() if p._rels]
+    assert len(every) > 20
+    assert all(pptx_package._rels_xml(p.rels) == p.rels.xml for p in every)
+
+
+def test_a_png_is_told_by_its_signature_as_pil_tells_it(tmp_path):
+    for name, fmt in (("a.png", "PNG"), ("a.jpg", "JPEG"), ("a.gif", "GIF"), ("a.bmp", "BMP")):
+        path = tmp_path / name
+        Image.new("RGB", (8, 6), "teal").save(path, fmt)
+        with Image.open(path) as im:
+            assert pptx_package._extension(path) == pptx_package._EXT[im.format]
+    (tmp_path / "b.png").write_bytes(b"not a picture")
+    with pytest.raises(OSError):
+        pptx_package._extension(tmp_path / "b.png")
+
+
 def test_image_parts_of_a_package_are_listed_with_their_sha1(tmp_path):
     path = draw(tmp_path / "a.png", (30, 20))
     prs = Presentation()
@@ -260,6 +294,77 @@ def test_the_writer_steps_are_python_pptx_ones():
     for step in ("_write_content_types_stream", "_write_pkg_rels"):
         assert list(inspect.signature(getattr(PackageWriter, step)).parameters) == [
             "self", "phys_writer"]
+
+
+def test_a_slide_is_named_made_and_related_as_the_slide_cache_repeats():
+    steps = inspect.getsource(PresentationPart.add_slide)
+    assert re.findall(r"(self\._next_slide_partname|SlidePart\.new|self\.relate_to)\b",
+                      steps) == ["self._next_slide_partname", "SlidePart.new", "self.relate_to"]
+    assert "rId = self.relate_to(slide_part, RT.SLIDE)" in steps
+    made = inspect.getsource(SlidePart.new)
+    assert "slide_part.relate_to(slide_layout_part, RT.SLIDE_LAYOUT)" in made
+    assert '"/ppt/slides/slide%d.xml" % (len(sldIdLst) + 1)' in inspect.getsource(
+        PresentationPart._next_slide_partname.fget)
+    prs = Presentation()
+    adder = pptx_package.index(prs.part.package)
+    assert adder.next_partname() == "/ppt/slides/slide1.xml"
+    adder(prs.slide_layouts[6])
+    assert adder.next_partname() == "/ppt/slides/slide2.xml"
+
+
+def test_xml_parts_are_their_element_and_nothing_else():
+    assert "self._element = element" in inspect.getsource(XmlPart.__init__)
+    assert "serialize_part_xml(self._element)" in inspect.getsource(XmlPart.blob.fget)
+    assert list(inspect.signature(Part.__init__).parameters) == [
+        "self", "partname", "content_type", "package", "blob"]
+    prs = Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[1])
+    slide.shapes.title.text = "Cached & <kept> — as is"
+    xml = slide.part.blob
+    kept = pptx_cache.CachedSlidePart(slide.part.partname, slide.part.content_type,
+                                      prs.part.package, xml)
+    assert kept.blob is xml                       # written as kept, never re-serialised
+    assert kept.slide.shapes.title.text == "Cached & <kept> — as is"   # parsed when read
+    assert kept.blob == xml
+    kept.slide.shapes.title.text = "changed"
+    assert b"changed" in kept.blob                # and written from the tree once changed
+
+
+def test_a_notes_page_is_added_as_the_slide_cache_repeats():
+    steps = inspect.getsource(NotesSlidePart.new)
+    assert "package.presentation_part.notes_master_part" in steps
+    assert "cls._add_notes_slide_part(package, slide_part, notes_master_part)" in steps
+    adds = inspect.getsource(NotesSlidePart._add_notes_slide_part)
+    assert f'package.next_partname("{pptx_cache.NOTES_PARTNAME}")' in adds
+    assert re.findall(r"notes_slide_part\.relate_to\((\w+), RT\.(\w+)\)", adds) == [
+        ("notes_master_part", "NOTES_MASTER"), ("slide_part", "SLIDE")]
+    on_slide = inspect.getsource(SlidePart._add_notes_slide_part)
+    assert "NotesSlidePart.new(self.package, self)" in on_slide
+    assert "self.relate_to(notes_slide_part, RT.NOTES_SLIDE)" in on_slide
+    assert isinstance(inspect.getattr_static(PresentationPart, "notes_master_part"),
+                      lazyproperty)               # made once, on the first notes page
+
+
+def test_relationships_keep_their_order_and_take_the_lowest_free_id(tmp_path):
+    assert "rId = self._next_rId" in inspect.getsource(_Relationships._add_relationship)
+    assert 'self._rels[rId] = ' in inspect.getsource(_Relationships._add_relationship)
+    assert '"rId%d" % n' in inspect.getsource(_Relationships._next_rId.fget)
+    assert "self.relate_to(image_part, RT.IMAGE)" in inspect.getsource(
+        SlidePart.get_or_add_image_part)
+    assert "self._package.get_or_add_image_part(image_file)" in inspect.getsource(
+        SlidePart.get_or_add_image_part)
+    assert "self.part.relate_to(url, RT.HYPERLINK, is_external=True)" in inspect.getsource(
+        Hyperlink.address.fset)
+    prs = Presentation()
+    pptx_package.index(prs.part.package)
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    pic = slide.shapes.add_picture(str(draw(tmp_path / "a.png", (30, 20))), 0, 0, 10, 10)
+    pic.click_action.hyperlink.address = "https://example.org/?a=1&b=2"
+    slide.notes_slide.notes_text_frame.text = "n"
+    rels = slide.part.rels
+    assert [(rid, rels[rid].reltype.rsplit("/", 1)[1]) for rid in rels] == [
+        ("rId1", "slideLayout"), ("rId2", "image"), ("rId3", "hyperlink"),
+        ("rId4", "notesSlide")]
 
 
 # ---------------------------------------------------------------- memory

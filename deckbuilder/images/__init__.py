@@ -32,20 +32,29 @@ from deckbuilder.images.index import Index, Result, Seen, now_ns
 from deckbuilder.model import CANVAS, Normalised
 from deckbuilder.theme import Theme
 
-PIPELINE_VERSION = "3"        # bump when the output of `convert.make` changes
+PIPELINE_VERSION = "4"        # bump when the output of `convert.make` changes
 CANVAS_PPI = 96               # canvas px per inch: 1280 px across a 13.333 in slide
 # Worker processes are started when the images to normalise hold this many bytes.
 WORKERS_FROM_BYTES = 4_000_000
 QR_MODULE_PX = 16             # PNG pixels per QR module: sharp even on a full-screen slide
 
 
-def target_size(theme: Theme, aspect: str) -> tuple[int, int]:
-    """Return the largest pixel size any picture needs: the content area at the theme's ppi."""
+def target_size(theme: Theme, aspect: str, ppi: float | None = None) -> tuple[int, int]:
+    """Return the largest pixel size any picture needs: the content area at the theme's
+    ppi (or at `ppi`)."""
     width, height = CANVAS[aspect]
     m = theme.get("canvas.margin")
-    scale = theme.get("images.ppi") / CANVAS_PPI
+    scale = (ppi or theme.get("images.ppi")) / CANVAS_PPI
     return (round((width - m["left"] - m["right"]) * scale),
             round((height - m["top"] - m["bottom"]) * scale))
+
+
+def pass_limit(theme: Theme, aspect: str) -> tuple[int, int]:
+    """Return the largest pixel size passed through as it is: the content area at
+    `images.max_ppi`. A screenshot up to twice its box is sharper on a HiDPI screen as it
+    is, and re-encoding it would cost a decode, a resample and an encode to save few bytes
+    (or none: benchmarks/README.md); only a bigger one is shrunk, to `images.ppi`."""
+    return target_size(theme, aspect, max(theme.get("images.max_ppi"), theme.get("images.ppi")))
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,8 @@ class _Job:
 
     source: Path
     root: Path
-    box: tuple[int, int]
+    box: tuple[int, int]       # what a re-encoded image is shrunk to fit
+    limit: tuple[int, int]     # the largest image passed through as it is
     quality: int
     checked: bool      # `check` decoded it in this run: passed through without decoding
 
@@ -70,7 +80,7 @@ class _Done:
 
 def _key(sha256: str, job: _Job) -> str:
     """Return the cache key of a source's content under the job's settings."""
-    settings = f"{sha256}|{job.box}|{job.quality}|{PIPELINE_VERSION}|{PIL.__version__}"
+    settings = f"{sha256}|{job.box}|{job.limit}|{job.quality}|{PIPELINE_VERSION}|{PIL.__version__}"
     return hashlib.sha256(settings.encode()).hexdigest()
 
 
@@ -88,7 +98,7 @@ def _normalise_one(job: _Job) -> _Done:
             if convert.clean(im):
                 return _Done(seen, key, _result(path, im.width, im.height))
         path.unlink(missing_ok=True)  # written by a version that kept comments or profiles
-    blob, ext, width, height = convert.make(data, job.box, job.quality, job.checked)
+    blob, ext, width, height = convert.make(data, job.box, job.limit, job.quality, job.checked)
     try:   # written in the cache's tmp/, where the next run finds what a killed one left
         path = atomic_write_bytes(folder / f"{key}.{ext}", blob, job.root / "tmp")
     except OSError as e:   # a full disk is not an unreadable image
@@ -137,7 +147,7 @@ def normalise(sources: Mapping[Path, Sequence[Location]], theme: Theme, aspect: 
     not decoded again). `jobs`: processes to work in (default: one per core, when there
     is enough to do).
     """
-    box = target_size(theme, aspect)
+    box, limit = target_size(theme, aspect), pass_limit(theme, aspect)
     quality = int(theme.get("images.jpeg_quality"))
     root = cache_root(cache_dir)
     clean_stale(root / "tmp")
@@ -146,14 +156,18 @@ def normalise(sources: Mapping[Path, Sequence[Location]], theme: Theme, aspect: 
     todo: list[_Job] = []
     given: dict[Path, Path] = {}   # absolute path -> the path as the caller named it
     for path in sorted(sources):
-        job = _Job(Path(os.path.abspath(path)), root, box, quality, path in checked)
+        job = _Job(Path(os.path.abspath(path)), root, box, limit, quality, path in checked)
         given[job.source] = path
         hit = _cached(index, job)
         if hit is not None:
             done[path] = Normalised(path, *hit)
         else:
             todo.append(job)
-    workers = _workers(todo, jobs)
+    sizes = {job.source: _size(job.source) for job in todo}
+    # The biggest (slowest) first, so that no process is left with one at the end; the
+    # results do not depend on who does which job, or when.
+    todo.sort(key=lambda job: sizes[job.source], reverse=True)
+    workers = _workers(sum(sizes.values()), jobs)
     problems: list[Diagnostic] = []
     for job, outcome in zip(todo, pool.run(todo, workers, _normalise_one)):
         path = given[job.source]
@@ -169,18 +183,20 @@ def normalise(sources: Mapping[Path, Sequence[Location]], theme: Theme, aspect: 
     return dict(sorted(done.items())), problems
 
 
-def _workers(todo: Sequence[_Job], jobs: int | None) -> int:
-    """Return how many worker processes to start: none for a little work (starting one
-    costs ~0.5 s of CPU), else one per core besides this process (or `jobs` - 1)."""
+def _workers(size: int, jobs: int | None) -> int:
+    """Return how many worker processes to start for `size` bytes of images: none for a
+    little work (starting one costs ~0.5 s of CPU), else one per core besides this
+    process (or `jobs` - 1)."""
     if jobs is not None:
         return jobs - 1
-    size = 0
-    for job in todo:
-        try:
-            size += os.stat(job.source).st_size
-        except OSError:
-            pass    # reported by the job
     return (os.cpu_count() or 1) - 1 if size >= WORKERS_FROM_BYTES else 0
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0    # reported by the job
 
 
 def _cached(index: Index, job: _Job) -> tuple[Path, int, int] | None:

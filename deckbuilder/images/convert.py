@@ -1,12 +1,12 @@
 """One source image → the bytes every renderer uses: passed through, or re-encoded.
 
-An image that already fits its largest box, is a PNG or a JPEG every consumer decodes,
-is upright and has no colour profile that must be applied is passed through: its bytes
-less its metadata (`strip`), so its pixels are exactly the source's and nothing is
-decoded or compressed again (decoding it once to verify it is the caller's choice:
-`check` has already done so in a build). Anything else is decoded once, turned upright
-(EXIF), converted to RGB/RGBA (CMYK and grey through their own ICC profile), downscaled
-and saved as PNG (graphics, alpha) or JPEG (photos) with nothing but the pixels and an
+An image that fits its largest box at `images.max_ppi` (`limit`), is a PNG or a JPEG
+every consumer decodes, is upright and has no colour profile that must be applied is
+passed through: its bytes less its metadata (`strip`), so its pixels are exactly the
+source's and nothing is decoded or compressed again (decoding it once to verify it is
+the caller's choice: `check` has already done so in a build). Anything else is decoded
+once, turned upright (EXIF), converted to RGB/RGBA (CMYK and grey through their own ICC
+profile), downscaled to its box at `images.ppi` and saved as PNG (graphics, alpha) or JPEG (photos) with nothing but the pixels and an
 RGB profile. Both paths are deterministic: the same source gives the same bytes.
 """
 
@@ -33,14 +33,15 @@ PASS_MODES = {"PNG": frozenset({"1", "L", "LA", "P", "RGB", "RGBA"}),
               "JPEG": frozenset({"L", "RGB"})}
 
 
-def make(data: bytes, box: tuple[int, int], quality: int, checked: bool
-         ) -> tuple[bytes, str, int, int]:
-    """Return the normalised bytes, their extension and pixel size for one source image.
+def make(data: bytes, box: tuple[int, int], limit: tuple[int, int], quality: int,
+         checked: bool) -> tuple[bytes, str, int, int]:
+    """Return the normalised bytes, their extension and pixel size for one source image:
+    passed through when it needs nothing and fits `limit`, else re-encoded to fit `box`.
 
     `checked`: the caller has decoded these bytes' pixels already (`check` does in a
     build), so a file passed through is not decoded again.
     """
-    passed = passed_through(data, box)
+    passed = passed_through(data, limit)
     if passed is not None:
         blob, ext, width, height = passed
         if not checked:   # the source's pixels must decode, as `check` would decode them
@@ -50,13 +51,14 @@ def make(data: bytes, box: tuple[int, int], quality: int, checked: bool
     return converted(data, box, quality)
 
 
-def passed_through(data: bytes, box: tuple[int, int]) -> tuple[bytes, str, int, int] | None:
-    """Return the source less its metadata (and its size) if it needs nothing else."""
+def passed_through(data: bytes, limit: tuple[int, int]) -> tuple[bytes, str, int, int] | None:
+    """Return the source less its metadata (and its size) if it needs nothing else and
+    fits `limit`."""
     with _header(data) as im:
         fmt, mode, size = im.format, im.mode, im.size
         if fmt not in PASS_MODES or mode not in PASS_MODES[fmt]:
             return None
-        if size[0] > box[0] or size[1] > box[1]:
+        if size[0] > limit[0] or size[1] > limit[1]:
             return None
         # Read from the header (EXIF, else XMP) as Pillow's exif_transpose reads it,
         # without PngImageFile.getexif's decoding of the whole file to look past the pixels.

@@ -25,7 +25,7 @@ from pptx.util import Emu, Pt
 
 from deckbuilder.fsutil import Writer, atomic_write_bytes
 from deckbuilder.model import Deck, Item, Slide
-from deckbuilder.render import pptx_background, pptx_master, pptx_package
+from deckbuilder.render import pptx_background, pptx_cache, pptx_master, pptx_package
 from deckbuilder.render import pptx_placeholders as placeholders
 from deckbuilder.render.pptx_placeholders import PH, PH_OF
 from deckbuilder.render.pptx_text import clean, emu, fill_text, rgb
@@ -90,8 +90,9 @@ def _draw(slide, item: Item) -> None:
         _text(slide, item)
 
 
-def _add_slide(add_slide, layouts, planned: Slide, deck: Deck) -> None:
-    slide = add_slide(layouts.get(planned.kind, layouts[""]))
+def _add_slide(add_slide, layout, planned: Slide, deck: Deck):
+    """Draw `planned` on a new slide on `layout`; return the slide."""
+    slide = add_slide(layout)
     # The slide's name keeps the planned kind, for outlines and for tests that re-open it.
     slide._element.cSld.set("name", clean(f"{planned.kind}: {planned.title}"[:120]))
     if planned.background and deck.template is None:  # a template's layouts decide
@@ -128,6 +129,23 @@ def _add_slide(add_slide, layouts, planned: Slide, deck: Deck) -> None:
         frame = slide.notes_slide.notes_text_frame
         if frame is not None:  # python-pptx#983: odd notes masters have no body
             frame.text = clean(planned.notes)
+    return slide
+
+
+def _slides(add_slide, layouts, deck: Deck, cache: pptx_cache.SlideCache) -> None:
+    """Add every planned slide: from the slide cache when it kept the slide as drawn
+    for the same input, else drawn (and then kept)."""
+    for planned in deck.slides:
+        layout = layouts.get(planned.kind, layouts[""])
+        key = cache.key(planned)
+        entry = cache.load(key)
+        if entry is not None and pptx_cache.fits(entry, layout, planned):
+            pptx_cache.place(entry, layout, add_slide)
+            continue
+        slide = _add_slide(add_slide, layout, planned, deck)
+        drawn = pptx_cache.drawn(slide.part, planned)
+        if drawn is not None:
+            cache.store(key, drawn)
 
 
 def _theme_fonts(slide, font: str) -> None:
@@ -182,11 +200,12 @@ def _cut(text: str, limit: int = 255) -> str:
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
-def writer(deck: Deck) -> Writer:
+def writer(deck: Deck, cache: Path | None = None) -> Writer:
     """Return a function writing the deck as .pptx into a binary file (on the speaker's
     template when the deck has one).
 
-    Every slide is drawn here; the function only writes the zip, streaming the
+    Every slide is drawn here, or taken as drawn from the slide cache in the folder
+    `cache` (None: none; `pptx_cache`); the function only writes the zip, streaming the
     pictures from their files, so that a batch can write it while it stages outputs.
     """
     if deck.template is None:
@@ -199,20 +218,20 @@ def writer(deck: Deck) -> Writer:
         prs = open_template(deck.template.path)
         layouts = pptx_master.template_layouts(prs, deck.template)
     add_slide = pptx_package.index(prs.part.package)
-    for planned in deck.slides:
-        _add_slide(add_slide, layouts, planned, deck)
+    _slides(add_slide, layouts, deck, pptx_cache.SlideCache(cache, deck))
     pptx_master.sections(prs, deck.slides)
     _properties(prs, deck)
     return lambda out: pptx_package.write(prs.part.package, out)
 
 
-def to_bytes(deck: Deck) -> bytes:
-    """Return the deck as .pptx bytes."""
+def to_bytes(deck: Deck, cache: Path | None = None) -> bytes:
+    """Return the deck as .pptx bytes (with the slide cache in `cache`, if given)."""
     buf = io.BytesIO()
-    writer(deck)(buf)
+    writer(deck, cache)(buf)
     return buf.getvalue()
 
 
-def write(deck: Deck, path: Path) -> Path:
-    """Write the deck to `path` atomically; return `path`."""
-    return atomic_write_bytes(path, writer(deck))
+def write(deck: Deck, path: Path, cache: Path | None = None) -> Path:
+    """Write the deck to `path` atomically (with the slide cache in `cache`, if given);
+    return `path`."""
+    return atomic_write_bytes(path, writer(deck, cache))

@@ -22,15 +22,20 @@ import os
 import shutil
 import zipfile
 from pathlib import Path
-from typing import IO, Callable
+from typing import IO
 
 from PIL import Image as PILImage
+from lxml import etree
+from pptx.opc.constants import RELATIONSHIP_TARGET_MODE as RTM
+from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+from pptx.opc.oxml import nsmap
 from pptx.opc.package import _Relationships
 from pptx.opc.packuri import PackURI
 from pptx.opc.serialized import PackageWriter
 from pptx.opc.spec import image_content_types
 from pptx.package import Package
 from pptx.parts.image import Image, ImagePart
+from pptx.parts.slide import SlidePart
 from pptx.slide import Slide, SlideLayout
 from pptx.util import lazyproperty
 
@@ -44,17 +49,32 @@ PPTX_INTERNALS = (
     "Package._image_parts iterates the package's image parts; part.sha1 is their SHA1",
     "PackageWriter(file, package._rels, parts) writes [Content_Types].xml and the package "
     "rels with _write_content_types_stream and _write_pkg_rels into .write(uri, blob)",
-    "a part's rels: part._rels (empty when none), part.rels.xml, partname.rels_uri",
+    "a part's rels: part._rels (empty when none), part.rels.xml, partname.rels_uri; "
+    "rels.xml is a Relationships element of Relationship(Id, Type, Target, TargetMode "
+    "only when External) in numerical rId order, serialised standalone in UTF-8",
     "_Relationships.get_or_add(reltype, part) is looked up on the object and adds with "
     "_add_relationship(reltype, part) when no relationship to the part has the type",
     "Slides.add_slide is PresentationPart.add_slide, clone_layout_placeholders and "
     "sldIdLst.add_sldId(rId), which is _add_sldId(id=largest id + 1, rId=rId)",
+    # pptx_cache, which puts a slide drawn before into the package as drawing it would:
+    "PresentationPart.add_slide names the slide _next_slide_partname, makes it with "
+    "SlidePart.new (which relates the layout first), then relates it with relate_to",
+    "XmlPart keeps its XML in _element and writes .blob as serialize_part_xml(_element); "
+    "Part.__init__(partname, content_type, package) is all the rest of its state",
+    "SlidePart.notes_slide adds a page with NotesSlidePart.new: presentation_part."
+    "notes_master_part, next_partname('/ppt/notesSlides/notesSlide%d.xml'), relate_to the "
+    "notes master, then the slide; the slide then relates the page",
+    "a part's relationships are kept in the order added, each new one numbered with the "
+    "lowest free rId; pictures are relate_to(package.get_or_add_image_part(file), "
+    "RT.IMAGE), links relate_to(url, RT.HYPERLINK, is_external=True)",
 )
 # python-pptx's own format -> extension map (pptx.parts.image.Image.ext)
 _EXT = {"BMP": "bmp", "GIF": "gif", "JPEG": "jpg", "PNG": "png", "TIFF": "tiff", "WMF": "wmf"}
 # Media that is compressed already: deflating it again costs time and saves nothing.
 STORED_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "gif", "webp", "mp4", "m4v", "mov",
                                "mp3", "m4a", "wma", "wmv", "avi"})
+_PR = nsmap["pr"]   # the namespace of .rels parts
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MIN_SLIDE_ID, MAX_SLIDE_ID = 256, 2147483647   # the range of p:sldId/@id
 XML_LEVEL = 6       # zlib's default, what python-pptx (and so every earlier deck) used
 
@@ -127,8 +147,7 @@ class _ImageIndex:
             if found is not None:
                 self._by_path[path] = found
                 return found
-        with PILImage.open(path) as im:   # reads the header only
-            ext = _EXT.get(im.format or "")
+        ext = _extension(path)
         if ext is None:
             raise ValueError(f"unsupported image format in {path.name}")
         part = FileImagePart(self._package.next_image_partname(ext), image_content_types[ext],
@@ -149,6 +168,19 @@ class _ImageIndex:
     def _add(self, part: ImagePart) -> ImagePart:
         self._by_size.setdefault(_size_of(part), []).append(part)
         return part
+
+
+def _extension(path: Path) -> str | None:
+    """Return python-pptx's extension for the image file's format (None: not one it takes).
+
+    A PNG is told by its signature (no other format PIL knows starts with it): opening it
+    with PIL to read its header costs more than the rest of placing a cached slide.
+    """
+    with path.open("rb") as f:
+        if f.read(len(PNG_SIGNATURE)) == PNG_SIGNATURE:
+            return "png"
+    with PILImage.open(path) as im:   # reads the header only
+        return _EXT.get(im.format or "")
 
 
 def _partnames(package: Package):
@@ -196,32 +228,43 @@ def _relations(rels: _Relationships):
     return get_or_add
 
 
-def _slide_adder(package: Package) -> Callable[[SlideLayout], Slide]:
-    """Return `Slides.add_slide` without its walk over every slide id for a free one.
+class SlideAdder:
+    """`Slides.add_slide` without its walk over every slide id for a free one.
 
     python-pptx takes one more than the largest id in use, reading them all for every
     slide added; here they are read once and counted on, and python-pptx is asked only
-    where that would pass the largest id allowed.
+    where that would pass the largest id allowed. A slide the slide cache kept is added
+    by the same steps (`next_partname`, then `add_part`), its part made elsewhere.
     """
-    prs = package.presentation_part.presentation
-    id_list = prs.slides._sldIdLst
-    last = max([MIN_SLIDE_ID - 1] + [int(s.get("id")) for s in id_list.sldId_lst])
 
-    def add_slide(layout: SlideLayout) -> Slide:
-        nonlocal last
-        rid, slide = prs.part.add_slide(layout)
+    def __init__(self, package: Package) -> None:
+        self._prs = package.presentation_part.presentation
+        self._ids = self._prs.slides._sldIdLst
+        self._last = max([MIN_SLIDE_ID - 1] + [int(s.get("id")) for s in self._ids.sldId_lst])
+
+    def __call__(self, layout: SlideLayout) -> Slide:
+        rid, slide = self._prs.part.add_slide(layout)
         slide.shapes.clone_layout_placeholders(layout)
-        if last < MAX_SLIDE_ID:
-            last += 1
-            id_list._add_sldId(id=last, rId=rid)
-        else:
-            id_list.add_sldId(rid)
+        self._list(rid)
         return slide
 
-    return add_slide
+    def next_partname(self) -> PackURI:
+        """Return the part name the next slide gets (from the number of slides)."""
+        return self._prs.part._next_slide_partname
+
+    def add_part(self, part: SlidePart) -> None:
+        """Relate a slide part made (and related to its layout) elsewhere, and list it."""
+        self._list(self._prs.part.relate_to(part, RT.SLIDE))
+
+    def _list(self, rid: str) -> None:
+        if self._last < MAX_SLIDE_ID:
+            self._last += 1
+            self._ids._add_sldId(id=self._last, rId=rid)
+        else:
+            self._ids.add_sldId(rid)
 
 
-def index(package: Package) -> Callable[[SlideLayout], Slide]:
+def index(package: Package) -> SlideAdder:
     """Give `package` constant-time part names, image lookups and slide relationships
     (this object only); return the function that adds a slide to it in constant time."""
     images = _ImageIndex(package)
@@ -230,7 +273,7 @@ def index(package: Package) -> Callable[[SlideLayout], Slide]:
     package.next_partname = _partnames(package)
     per_slide = package.presentation_part.rels   # one relationship per slide
     per_slide.get_or_add = _relations(per_slide)
-    return _slide_adder(package)
+    return SlideAdder(package)
 
 
 class _Members:
@@ -250,6 +293,21 @@ class _Members:
         info.file_size = path.stat().st_size   # as writestr sets it: the same header
         with path.open("rb") as source, self._archive.open(info, "w") as dest:
             shutil.copyfileobj(source, dest, 1 << 20)
+
+
+def _rels_xml(rels: _Relationships) -> bytes:
+    """Return `rels.xml`, the same bytes, a third of the time: python-pptx parses a
+    string and sets each attribute through descriptors for every relationship, and a
+    package of n slides has about 2n relationship parts."""
+    root = etree.Element(f"{{{_PR}}}Relationships", nsmap={None: _PR})
+    for _, rid in sorted((int(rid[3:]) if rid.startswith("rId") and rid[3:].isdigit() else 0,
+                          rid) for rid in rels.keys()):   # numerical order, as python-pptx
+        rel = rels[rid]
+        attrs = {"Id": rid, "Type": rel.reltype, "Target": rel.target_ref}
+        if rel.is_external:
+            attrs["TargetMode"] = RTM.EXTERNAL
+        etree.SubElement(root, f"{{{_PR}}}Relationship", attrs)
+    return etree.tostring(root, encoding="UTF-8", standalone=True)
 
 
 def _stored(pack_uri: PackURI) -> bool:
@@ -274,4 +332,4 @@ def write(package: Package, out: IO[bytes]) -> None:
             else:
                 members.write(part.partname, part.blob)
             if part._rels:
-                members.write(part.partname.rels_uri, part.rels.xml)
+                members.write(part.partname.rels_uri, _rels_xml(part.rels))
