@@ -9,7 +9,6 @@ reveal.js and Carlito are the npm copies in `deckbuilder/_vendor/` (scripts/setu
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
 import secrets
@@ -20,6 +19,11 @@ from typing import IO, Any, Iterable, Sequence
 import jinja2
 import jinja2.sandbox
 from markupsafe import Markup
+
+try:   # the same bytes as base64.b64encode, ~10x faster: a one-file deck is mostly base64
+    from pybase64 import b64encode
+except ImportError:  # pragma: no cover - a platform without pybase64's wheels
+    from base64 import b64encode
 
 from deckbuilder import __version__, fonts, markup, outputs
 from deckbuilder.errors import BuildError, error
@@ -78,7 +82,7 @@ class _Bundle:
         if source not in self.urls:
             data = _read(source)
             if self.inline:
-                self.urls[source] = f"data:{_mime(source)};base64,{base64.b64encode(data).decode()}"
+                self.urls[source] = f"data:{_mime(source)};base64,{b64encode(data).decode()}"
             else:
                 self.files[rel] = data
                 self.urls[source] = rel
@@ -87,7 +91,7 @@ class _Bundle:
     def data(self, data: bytes, rel: str, mime: str) -> str:
         """Return the URL of bytes made here (a subset font), stored at `rel`."""
         if self.inline:
-            return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+            return f"data:{mime};base64,{b64encode(data).decode()}"
         self.files[rel] = data
         return rel
 
@@ -131,7 +135,7 @@ _CHUNK = 3 << 18    # 768 KiB: a multiple of 3, so the chunks' base64 joins up u
 def _base64_into(source: Path, out: IO[bytes]) -> None:
     with source.open("rb") as f:
         while chunk := f.read(_CHUNK):
-            out.write(base64.b64encode(chunk))
+            out.write(b64encode(chunk))
 
 
 def _digest(path: Path) -> str:
