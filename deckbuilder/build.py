@@ -24,13 +24,18 @@ from deckbuilder.check import check as check_talk
 from deckbuilder.errors import BuildError, Diagnostic, Location, check, error
 from deckbuilder.fsutil import Batch, cache_root
 from deckbuilder.model import QR_IMAGE, Deck, Normalised, Pick, Talk, Template, Vault
-from deckbuilder.render import html, pptx
 
 Progress = Callable[[str], None]
+
+# Each renderer is imported by its own format's functions: python-pptx alone takes some
+# 60 ms to import, jinja2 some 20 ms, and a build that writes one format needs neither
+# of the other's.
 
 
 def _write_pptx(deck: Deck, out_dir: Path, name: str, batch: Batch,
                 cache_dir: Path | None = None, **_: object) -> Path:
+    from deckbuilder.render import pptx
+
     # Drawn now (slides drawn by an earlier build taken from the cache); the zip is
     # written (pictures streamed from their files) when the batch commits, so the
     # deck's bytes are never all in memory.
@@ -43,11 +48,15 @@ def _pptx_target(out_dir: Path, name: str, **_: object) -> Path:
 
 def _write_html(deck: Deck, out_dir: Path, name: str, batch: Batch, theme: theme_mod.Theme,
                 single_file: bool = False, cdn: bool = False, **_: object) -> Path:
+    from deckbuilder.render import html
+
     return html.write(deck, out_dir, name, theme, single_file=single_file, cdn=cdn,
                       batch=batch)
 
 
 def _html_target(out_dir: Path, name: str, single_file: bool = False, **_: object) -> Path:
+    from deckbuilder.render import html
+
     return html.target(out_dir, name, single_file)
 
 
@@ -181,7 +190,9 @@ def build(spec_path: Path, formats: Sequence[str] = ("pptx",), out_dir: Path | N
     check(diags, strict, BuildError)
     say("planning slides")
     template = _template(talk, report, theme)
-    deck, planned = layout.plan(talk, report.picks, theme, images, template)
+    memo_file = layout.memo_path(talk.path, cache_dir)
+    memo = layout.load_memo(memo_file)   # entries planned by the last build of this talk
+    deck, planned = layout.plan(talk, report.picks, theme, images, template, memo)
     diags += planned
     check(diags, strict, BuildError)
     outputs, batch = [], Batch()
@@ -198,6 +209,7 @@ def build(spec_path: Path, formats: Sequence[str] = ("pptx",), out_dir: Path | N
         batch.commit()
     except OSError as e:   # named after the output it was writing, never a temporary name
         raise BuildError(f"cannot write {e.filename}: {e.strerror or e}") from None
+    layout.save_memo(memo, memo_file)
     return BuildResult(tuple(outputs), len(deck.slides), _count_images(deck),
                        sum(_size(p) for p in outputs), time.monotonic() - started,
                        tuple(d for d in diags if not d.is_error),

@@ -224,7 +224,14 @@ def _inline_children(md_text: str) -> list[Token]:
 
 def runs(md_text: str) -> list[Run]:
     """Return the styled runs of one piece of inline Markdown (a caption or title)."""
-    return _walk(_inline_children(md_text))
+    if not _MARKUP_CHARS.search(md_text):   # as in `plain`: a slide number, a plain title
+        return [Run(md_text)] if md_text else []
+    return list(_parsed_runs(md_text))
+
+
+@lru_cache(maxsize=4096)   # the planner parses each caption for every layout it tries
+def _parsed_runs(md_text: str) -> tuple[Run, ...]:
+    return tuple(_walk(_inline_children(md_text)))
 
 
 # Characters that can start inline markup (or an entity, or a line break); text without
@@ -241,6 +248,8 @@ def plain(md_text: str) -> str:
 
 def inline_html(md_text: str) -> Markup:
     """Return safe HTML for inline Markdown: raw HTML escaped, only safe links kept."""
+    if not _MARKUP_CHARS.search(md_text):   # plain text: only a quote to escape, as
+        return Markup(md_text.replace('"', "&quot;"))   # markdown-it's escapeHtml does
     return Markup(parser().renderInline(md_text))
 
 

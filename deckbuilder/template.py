@@ -15,10 +15,6 @@ import zipfile
 from pathlib import Path
 from typing import Iterable
 
-from lxml import etree
-from pptx import Presentation
-from pptx.enum.shapes import PP_PLACEHOLDER as PH
-
 from deckbuilder.errors import BuildError
 from deckbuilder.model import EMU_PER_PX, Box, Frame, Template
 
@@ -34,13 +30,17 @@ CANDIDATES: dict[str, tuple[tuple[str, str], ...]] = {
     "closing": (("name", "Closing"), ("type", "titleOnly"), ("type", "title")),
 }
 CANDIDATES["multi-image"] = CANDIDATES["image"]
-_FOOTERS = {PH.DATE, PH.FOOTER, PH.SLIDE_NUMBER}
 _POTX = "application/vnd.openxmlformats-officedocument.presentationml.template.main+xml"
 _PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"
 
 
 def open_template(path: Path):
     """Return the template as a python-pptx Presentation (.potx files too)."""
+    # Imported here: python-pptx takes some 60 ms to import, and only a talk with a
+    # PowerPoint template, or a PPTX build, needs it (the planner uses `avoid` alone).
+    from lxml import etree
+    from pptx import Presentation
+
     try:
         data = path.read_bytes()
         return Presentation(io.BytesIO(_as_pptx(data)))
@@ -110,6 +110,8 @@ def _frame(layout, width: int, height: int) -> Frame:
     The content box is the union of the layout's placeholders, less whatever part of it
     the template's own drawings (a logo, a band) would be covered by.
     """
+    from pptx.enum.shapes import PP_PLACEHOLDER as PH   # as in open_template
+
     content, title, footer, number = [], None, None, None
     for ph in layout.placeholders:
         kind, box = ph.placeholder_format.type, _box(ph)
@@ -119,7 +121,7 @@ def _frame(layout, width: int, height: int) -> Frame:
             footer = box
         elif kind == PH.SLIDE_NUMBER:
             number = box
-        elif kind not in _FOOTERS:
+        elif kind not in (PH.DATE, PH.FOOTER, PH.SLIDE_NUMBER):
             content.append(box)
             if kind in (PH.TITLE, PH.CENTER_TITLE):
                 title = box

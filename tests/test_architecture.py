@@ -106,3 +106,17 @@ def test_the_readme_code_map_is_the_folder_listing():
     listed = sorted(p.name + ("/" if p.is_dir() else "") for p in PACKAGE.iterdir()
                     if not p.name.startswith(("_vendor", "__pycache__", ".")))
     assert mapped == listed
+
+
+def test_the_pipeline_imports_no_format_or_feature_it_was_not_asked_for():
+    # Start-up is most of a warm build: python-pptx (~60 ms) only for a PPTX build or a
+    # template, jinja2 for an HTML one, segno for a QR code, the network stack for a
+    # download (each imported inside the function that needs it).
+    import subprocess
+    import sys
+
+    code = ("import sys, deckbuilder.build; print(' '.join(m for m in ('pptx', 'lxml', "
+            "'jinja2', 'segno', 'urllib.request', 'http.client', 'ssl') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=PACKAGE.parent)
+    assert out.stdout.split() == []

@@ -349,3 +349,13 @@ class Tags(HTMLParser):
     def tags(self, *names: str) -> list[dict[str, str]]:
         """Return the attributes of every start tag named one of `names`."""
         return [a for t, a in self.found if t in names]
+
+
+def test_a_one_file_deck_is_the_same_with_the_standard_librarys_base64(tmp_path, fake_vendor,
+                                                                      theme, monkeypatch):
+    # pybase64 is only faster: where its wheels are missing, the deck's bytes are the same.
+    deck = sample_deck(tmp_path)
+    fast = html.write(deck, tmp_path / "fast", "t", theme, single_file=True).read_bytes()
+    monkeypatch.setattr(html, "b64encode", base64.b64encode)
+    plain = html.write(deck, tmp_path / "plain", "t", theme, single_file=True).read_bytes()
+    assert fast == plain and b";base64," in fast

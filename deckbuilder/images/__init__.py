@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Callable, Collection, Mapping, Sequence
 
 import PIL
-import segno
 from PIL import Image
 
 from deckbuilder.check import PILLOW_FORMATS
@@ -114,6 +113,8 @@ def _result(path: Path, width: int, height: int) -> Result:
 
 def qr_code(url: str, cache_dir: Path | None = None) -> Normalised:
     """Return the QR code of `url`: a cached black-on-white PNG with its quiet zone."""
+    import segno   # here: only a talk with a slides_url draws a QR code (segno: ~35 ms)
+
     code = segno.make(url, error="m", micro=False)   # segno raises the level when it fits
     out = io.BytesIO()
     # Whole pixels per module and pure black on white: crisp at any size, and scanners

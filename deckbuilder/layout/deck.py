@@ -8,7 +8,7 @@ it decides, so the PPTX and the HTML show the same slide.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from deckbuilder import markup
 from deckbuilder.layout import measure, qr
@@ -21,6 +21,7 @@ from deckbuilder.layout.context import Ctx, fitted_text, format_date, md_text as
 from deckbuilder.layout.entry import entry_slides
 from deckbuilder.layout.text import text_slide
 from deckbuilder.layout.measure import Fonts
+from deckbuilder.layout.memo import Memo
 from deckbuilder.theme import Theme
 
 
@@ -163,14 +164,30 @@ def _in(box: Box | None, h: float) -> Box | None:
     return None if box is None else Box(box.x, box.y + (box.h - h) / 2, box.w, h)
 
 
+def _remembered(memo: Memo) -> Callable[[Ctx, Pick, list[Diagnostic]], list[Slide]]:
+    """Return `entry_slides` through the memo: the slides and warnings of an entry
+    planned before, else planned now."""
+    def planner(ctx: Ctx, pick: Pick, diags: list[Diagnostic]) -> list[Slide]:
+        def planned() -> tuple[list[Slide], list[Diagnostic]]:
+            found: list[Diagnostic] = []
+            return entry_slides(ctx, pick, found), found
+        slides, found = memo.plan(ctx, pick, planned)
+        diags += found
+        return slides
+    return planner
+
+
 def plan(talk: Talk, picks: Sequence[Pick], theme: Theme, images: Mapping[str, Normalised],
-         template: Template | None = None) -> tuple[Deck, list[Diagnostic]]:
+         template: Template | None = None, memo: Memo | None = None
+         ) -> tuple[Deck, list[Diagnostic]]:
     """Return the planned deck for the picks, and the layout's warnings.
 
     With a speaker's `template`, the slide size is the template's and every slide kind
-    is planned inside its layout's placeholders.
+    is planned inside its layout's placeholders. With a `memo`, entry slides planned
+    before (from the same inputs) are taken from it, and the others added to it.
     """
-    planners = {"title": title_slide, "section": section_slide, "entry": entry_slides,
+    planners = {"title": title_slide, "section": section_slide,
+                "entry": entry_slides if memo is None else _remembered(memo),
                 "text": text_slide, "closing": closing_slide}
     width, height = (template.width, template.height) if template else CANVAS[talk.aspect]
     ctx = Ctx(talk, theme, Fonts.of(theme), width, height, images, template)

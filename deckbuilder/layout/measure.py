@@ -46,6 +46,11 @@ class Fonts:
     # every size it tries, and widths scale linearly, so each word is shaped once.
     _widths: dict[tuple[str, bool, bool], float] = field(
         default_factory=dict, init=False, compare=False, repr=False)
+    # runs -> their tokens and advances: a fit wraps the same text at every size and
+    # width it tries, and a slide's text is fitted, balanced and narrowed, so each text
+    # is tokenised and looked up once.
+    _measured: dict[tuple[Run, ...], Measured] = field(
+        default_factory=dict, init=False, compare=False, repr=False)
 
     @classmethod
     def of(cls, theme: Theme) -> Fonts:
@@ -59,14 +64,20 @@ class Fonts:
     def width(self, text: str, run: Run, size: float) -> float:
         """Return the advance width of `text` in the face of `run`, in px at `size`: each
         stretch in the face of the chain that draws it."""
+        ref, scales = self._advance(text, run)
+        return ref * size / REF_SIZE if scales else ref * size
+
+    def _advance(self, text: str, run: Run) -> tuple[float, bool]:
+        """Return (advance, True): `text` at REF_SIZE, to scale by size / REF_SIZE; or,
+        for code, (advance, False): the advance per px of size."""
         if run.code:
             count = len(text) if text.isascii() else len(_CLUSTER.findall(text))
-            return count * self.code_advance * size   # one advance per grapheme
+            return count * self.code_advance, False   # one advance per grapheme
         key = (text, run.bold, run.italic)
         ref = self._widths.get(key)
         if ref is None:
             ref = self._widths[key] = self._shaped(text, run.bold, run.italic)
-        return ref * size / REF_SIZE
+        return ref, True
 
     def _shaped(self, text: str, bold: bool, italic: bool) -> float:
         """Return the advance width of `text` at REF_SIZE, shaped by Pillow."""
@@ -81,6 +92,17 @@ class Fonts:
         """Return the line pitch at `size`."""
         return size * self.line_height
 
+    def measured(self, runs: Sequence[Run]) -> Measured:
+        """Return the wrap tokens of `runs` with their advances, made once per text."""
+        key = tuple(runs)
+        found = self._measured.get(key)
+        if found is None:
+            toks = tuple(tokens(key))
+            refs = tuple((0.0, False) if t.kind == "break" else self._advance(t.text, t.run)
+                         for t in toks)   # a break is never measured
+            found = self._measured[key] = Measured(toks, refs)
+        return found
+
 
 @lru_cache(maxsize=256)   # a CJK caption draws from a few dozen slices of its font
 def _font(path: Path) -> ImageFont.FreeTypeFont:
@@ -94,6 +116,28 @@ class Token:
     text: str
     run: Run
     kind: str  # word | space | break
+
+
+@dataclass(frozen=True)
+class Measured:
+    """Runs as wrap tokens, with each token's advance at a reference size: the text is
+    tokenised and looked up once, and every size tried only scales the advances."""
+
+    toks: tuple[Token, ...]
+    refs: tuple[tuple[float, bool], ...]   # Fonts._advance of each token
+    _at: dict[float, list[float]] = field(default_factory=dict, compare=False, repr=False)
+
+    def widths(self, size: float) -> list[float]:
+        """Return every token's advance at `size`, as `Fonts.width` computes it."""
+        found = self._at.get(size)
+        if found is None:
+            found = self._at[size] = [r * size / REF_SIZE if scales else r * size
+                                      for r, scales in self.refs]
+        return found
+
+    def starts(self, size: float, width: float, fonts: Fonts) -> list[int]:
+        """Return the first token of every line, wrapped at `size` in `width`."""
+        return _starts(self.toks, self.widths(size), width * fonts.safety)
 
 
 def tokens(runs: Sequence[Run]) -> list[Token]:
@@ -140,25 +184,36 @@ def _cjk_words(out: list[Token], word: str, run: Run) -> None:
 
 def wrap(toks: Sequence[Token], size: float, width: float, fonts: Fonts) -> list[int]:
     """Return the index of the first token of every line of greedily wrapped text."""
-    limit = width * fonts.safety
+    widths = [0.0 if t.kind == "break" else fonts.width(t.text, t.run, size) for t in toks]
+    return _starts(toks, widths, width * fonts.safety)
+
+
+def _starts(toks: Sequence[Token], widths: Sequence[float], limit: float) -> list[int]:
+    """Return the first token of every line of a greedy wrap at `limit` (the box width
+    less the safety margin), given each token's advance."""
     starts = [0]
     used = pending = 0.0
     line_empty = True
+    prev_word = False
     for i, tok in enumerate(toks):
-        if tok.kind == "break":
+        kind = tok.kind
+        if kind == "break":
             starts.append(i + 1)
             used, pending, line_empty = 0.0, 0.0, True
+            prev_word = False
             continue
-        w = fonts.width(tok.text, tok.run, size)
-        if tok.kind == "space":
+        w = widths[i]
+        if kind == "space":
             pending = 0.0 if line_empty else pending + w
+            prev_word = False
             continue
-        glued = i > 0 and toks[i - 1].kind == "word"  # "**bold**ly" is one word
-        if not line_empty and not glued and used + pending + w > limit:
+        # "**bold**ly" is one word: a word glued to the word before never starts a line
+        if not line_empty and not prev_word and used + pending + w > limit:
             starts.append(i)
             used, pending = 0.0, 0.0
         used += pending + w
         pending, line_empty = 0.0, False
+        prev_word = True
     return starts
 
 
@@ -171,21 +226,23 @@ def stable_width(runs: Sequence[Run], size: float, width: float, fonts: Fonts) -
     room on both sides for a renderer that measures a little differently. One line
     needs no upper bound: the whole `width` is kept.
     """
-    toks = tokens(runs)
+    m = fonts.measured(runs)
+    toks = m.toks
     if not toks:
         return width
-    starts = wrap(toks, size, width, fonts) + [len(toks)]
+    widths = m.widths(size)
+    starts = m.starts(size, width, fonts) + [len(toks)]
     widest, tightest = 0.0, float("inf")
     for first, end in zip(starts, starts[1:]):
-        line = _strip(toks[first:end])
-        drawn = sum(fonts.width(t.text, t.run, size) for t in line if t.kind != "break")
+        last = end   # the line as drawn: without its trailing spaces and break
+        while last > first and toks[last - 1].kind != "word":
+            last -= 1
+        drawn = sum(widths[i] for i in range(first, last) if toks[i].kind != "break")
         widest = max(widest, drawn)
         if end < len(toks) and toks[end - 1].kind != "break":
             # what the line would need to take the next word too
-            more = sum(fonts.width(t.text, t.run, size) for t in toks[first:end]
-                       if t.kind != "break")
-            nxt = toks[end]
-            tightest = min(tightest, more + fonts.width(nxt.text, nxt.run, size))
+            more = sum(widths[i] for i in range(first, end) if toks[i].kind != "break")
+            tightest = min(tightest, more + widths[end])
     if tightest == float("inf"):
         return width
     return min(width, (widest + tightest) / 2)
@@ -210,8 +267,8 @@ class Fit:
 
 def lines_at(runs: Sequence[Run], size: float, width: float, fonts: Fonts) -> int:
     """Return how many lines `runs` wrap to at `size` in `width`."""
-    toks = tokens(runs)
-    return len(wrap(toks, size, width, fonts)) if toks else 0
+    m = fonts.measured(runs)
+    return len(m.starts(size, width, fonts)) if m.toks else 0
 
 
 def breakable(runs: Sequence[Run], size: float, width: float, fonts: Fonts) -> list[Run]:
@@ -258,8 +315,9 @@ def fit(runs: Sequence[Run], width: float, height: float, min_size: int, max_siz
     while lo < hi:  # the line count only grows with the size, so bisect
         mid = (lo + hi + 1) // 2
         lo, hi = (mid, hi) if fits(mid) else (lo, mid - 1)
-    if fits(lo):
-        return Fit(lo, lines_at(runs, lo, width, fonts), tuple(runs))
+    lines = lines_at(runs, lo, width, fonts)
+    if lines * fonts.pitch(lo) <= height:
+        return Fit(lo, lines, tuple(runs))
     return _truncate(runs, width, height, min_size, fonts)
 
 

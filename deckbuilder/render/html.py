@@ -9,7 +9,6 @@ reveal.js and Carlito are the npm copies in `deckbuilder/_vendor/` (scripts/setu
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
 import secrets
@@ -20,6 +19,11 @@ from typing import IO, Any, Iterable, Sequence
 import jinja2
 import jinja2.sandbox
 from markupsafe import Markup
+
+try:   # the same bytes as base64.b64encode, ~10x faster: a one-file deck is mostly base64
+    from pybase64 import b64encode
+except ImportError:  # pragma: no cover - a platform without pybase64's wheels
+    from base64 import b64encode
 
 from deckbuilder import __version__, fonts, markup, outputs
 from deckbuilder.errors import BuildError, error
@@ -51,7 +55,7 @@ FONT_RANGES = {
 }
 # `*` and `@` too: a css_string value may also sit in a comment (the title does), which
 # `*/` would end; with `@` escaped, not even its text reads as an at-rule such as @import.
-_CSS_UNSAFE = frozenset('"\'\\<>&*@')
+_CSS_UNSAFE = re.compile(r'["\'\\<>&*@\x00-\x1f\x7f]')
 _COLOR = re.compile(r"^#(?:[0-9A-Fa-f]{3}){1,2}$")
 MIME = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
         ".webp": "image/webp", ".svg": "image/svg+xml", ".avif": "image/avif",
@@ -78,7 +82,7 @@ class _Bundle:
         if source not in self.urls:
             data = _read(source)
             if self.inline:
-                self.urls[source] = f"data:{_mime(source)};base64,{base64.b64encode(data).decode()}"
+                self.urls[source] = f"data:{_mime(source)};base64,{b64encode(data).decode()}"
             else:
                 self.files[rel] = data
                 self.urls[source] = rel
@@ -87,7 +91,7 @@ class _Bundle:
     def data(self, data: bytes, rel: str, mime: str) -> str:
         """Return the URL of bytes made here (a subset font), stored at `rel`."""
         if self.inline:
-            return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+            return f"data:{mime};base64,{b64encode(data).decode()}"
         self.files[rel] = data
         return rel
 
@@ -131,7 +135,7 @@ _CHUNK = 3 << 18    # 768 KiB: a multiple of 3, so the chunks' base64 joins up u
 def _base64_into(source: Path, out: IO[bytes]) -> None:
     with source.open("rb") as f:
         while chunk := f.read(_CHUNK):
-            out.write(base64.b64encode(chunk))
+            out.write(b64encode(chunk))
 
 
 def _digest(path: Path) -> str:
@@ -213,8 +217,9 @@ def px(value: float) -> str:
 def css_string(text: str) -> str:
     """Return `text` as a double-quoted CSS string that cannot end a string, rule, style
     or comment."""
-    escaped = "".join(f"\\{ord(c):x} " if c in _CSS_UNSAFE or ord(c) < 0x20 or ord(c) == 0x7F
-                      else c for c in str(text))
+    # One regular-expression pass, not a loop over characters: a one-file deck's font
+    # URLs are data: URIs of some 100,000 characters each.
+    escaped = _CSS_UNSAFE.sub(lambda m: f"\\{ord(m[0]):x} ", str(text))
     return f'"{escaped}"'
 
 
