@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from deckbuilder import check, pixels
+from _png import chunks as png_chunks, joined
 
 
 def _png(mode: str, size=(97, 61), **options) -> bytes:
@@ -28,34 +29,18 @@ def _png(mode: str, size=(97, 61), **options) -> bytes:
     return out.getvalue()
 
 
-def _chunks(data: bytes) -> list[tuple[bytes, bytes]]:
-    pos, out = 8, []
-    while pos < len(data):
-        (size,) = struct.unpack(">I", data[pos:pos + 4])
-        out.append((data[pos + 4:pos + 8], data[pos + 8:pos + 8 + size]))
-        pos += 12 + size
-    return out
-
-
-def _joined(chunks: list[tuple[bytes, bytes]]) -> bytes:
-    """A PNG of these chunks with right CRCs: only decoding can find damage inside."""
-    return pixels.SIGNATURE + b"".join(
-        struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-        for kind, body in chunks)
-
-
 def _with_pixels(data: bytes, change) -> bytes:
     """The PNG with its inflated image data changed and compressed again."""
-    chunks = _chunks(data)
+    chunks = png_chunks(data)
     raw = zlib.decompress(b"".join(b for k, b in chunks if k == b"IDAT"))
     others = [(k, b) for k, b in chunks if k != b"IDAT"]
-    return _joined(others[:-1] + [(b"IDAT", zlib.compress(change(raw)))] + others[-1:])
+    return joined(others[:-1] + [(b"IDAT", zlib.compress(change(raw)))] + others[-1:])
 
 
 def _interlaced(data: bytes) -> bytes:
     """The PNG with its header saying Adam7 (Pillow writes no interlaced PNG)."""
-    chunks = _chunks(data)
-    return _joined([(b"IHDR", chunks[0][1][:-1] + b"\x01")] + chunks[1:])
+    chunks = png_chunks(data)
+    return joined([(b"IHDR", chunks[0][1][:-1] + b"\x01")] + chunks[1:])
 
 
 def _decodes(data: bytes) -> bool:
@@ -78,10 +63,10 @@ def test_image_data_in_many_chunks_and_a_flat_image_are_proven():
     flat = io.BytesIO()
     Image.new("RGB", (3000, 2000), "white").save(flat, "PNG")
     assert pixels.png_decodes(flat.getvalue()) is True
-    chunks = _chunks(_png("RGB"))
+    chunks = png_chunks(_png("RGB"))
     data = b"".join(b for k, b in chunks if k == b"IDAT")
     split = [(b"IDAT", data[i:i + 500]) for i in range(0, len(data), 500)]
-    assert pixels.png_decodes(_joined(chunks[:1] + split + chunks[-1:])) is True
+    assert pixels.png_decodes(joined(chunks[:1] + split + chunks[-1:])) is True
 
 
 @pytest.mark.parametrize("case", ["interlaced", "damaged zlib", "short data", "long data",
@@ -89,11 +74,11 @@ def test_image_data_in_many_chunks_and_a_flat_image_are_proven():
                                   "not a png", "idat split by a chunk", "late exif"])
 def test_what_it_cannot_vouch_for_is_left_to_pillow(case):
     good = _png("RGB")
-    chunks = _chunks(good)
+    chunks = png_chunks(good)
     idat = [i for i, (k, _) in enumerate(chunks) if k == b"IDAT"][0]
     data = {
         "interlaced": lambda: _interlaced(good),
-        "damaged zlib": lambda: _joined([(k, b[:40] + bytes(80) + b[120:] if k == b"IDAT" else b)
+        "damaged zlib": lambda: joined([(k, b[:40] + bytes(80) + b[120:] if k == b"IDAT" else b)
                                          for k, b in chunks]),
         "short data": lambda: _with_pixels(good, lambda raw: raw[:-5]),
         "long data": lambda: _with_pixels(good, lambda raw: raw + bytes(5)),
@@ -102,10 +87,10 @@ def test_what_it_cannot_vouch_for_is_left_to_pillow(case):
         "no iend": lambda: good[:-12],
         "trailing bytes": lambda: good + b"junk",
         "not a png": lambda: b"GIF89a" + good[6:],
-        "idat split by a chunk": lambda: _joined(
+        "idat split by a chunk": lambda: joined(
             chunks[:idat] + [(b"IDAT", chunks[idat][1][:100]), (b"tEXt", b"a\0b"),
                              (b"IDAT", chunks[idat][1][100:])] + chunks[idat + 1:]),
-        "late exif": lambda: _joined(chunks[:-1] + [(b"eXIf", b"MM\0*\0\0\0\x08\0\0")]
+        "late exif": lambda: joined(chunks[:-1] + [(b"eXIf", b"MM\0*\0\0\0\x08\0\0")]
                                      + chunks[-1:]),
     }[case]()
     assert pixels.png_decodes(data) is None
@@ -140,8 +125,8 @@ def test_it_never_vouches_for_a_png_pillow_cannot_decode(mode, at, value, inflat
     if inflated:   # damage the pixel rows themselves (filter bytes among them)
         data = _with_pixels(good, poke)
     else:          # damage the compressed stream or a header field
-        chunks = _chunks(good)
-        data = _joined([(k, poke(b) if k in (b"IDAT", b"IHDR") and at % 2 else b)
+        chunks = png_chunks(good)
+        data = joined([(k, poke(b) if k in (b"IDAT", b"IHDR") and at % 2 else b)
                         for k, b in chunks])
     if pixels.png_decodes(data) is True:
         assert _decodes(data)

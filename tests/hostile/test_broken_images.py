@@ -21,6 +21,7 @@ from PIL import Image
 from deckbuilder.build import build
 from deckbuilder.check import check, unreadable
 from deckbuilder.errors import DeckError
+from _png import chunks as png_chunks, joined
 
 pytestmark = pytest.mark.hostile
 
@@ -36,26 +37,8 @@ def _encoded(fmt: str, **options: object) -> bytes:
     return out.getvalue()
 
 
-def _png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
-    pos, chunks = 8, []
-    while pos < len(data):
-        (size,) = struct.unpack(">I", data[pos:pos + 4])
-        chunks.append((data[pos + 4:pos + 8], data[pos + 8:pos + 8 + size]))
-        pos += 12 + size
-    return chunks
-
-
-def _png(chunks: list[tuple[bytes, bytes]]) -> bytes:
-    """Return a PNG of these chunks with correct CRCs (so only decoding finds the damage)."""
-    out = b"\x89PNG\r\n\x1a\n"
-    for kind, body in chunks:
-        out += struct.pack(">I", len(body)) + kind + body
-        out += struct.pack(">I", zlib.crc32(kind + body))
-    return out
-
-
 def _png_with_idat(change) -> bytes:
-    return _png([(k, change(b) if k == b"IDAT" else b) for k, b in _png_chunks(_encoded("PNG"))])
+    return joined([(k, change(b) if k == b"IDAT" else b) for k, b in png_chunks(_encoded("PNG"))])
 
 
 def _half(data: bytes) -> bytes:
