@@ -37,6 +37,7 @@ FLAGS = ("--headless", "--disable-gpu", "--no-first-run", "--no-default-browser-
          "--hide-scrollbars", "--disable-dev-shm-usage", "--remote-debugging-pipe")
 BLOCKED = ("http://*", "https://*", "ws://*", "wss://*", "ftp://*")
 TIMEOUT = 30.0
+STREAM_CHUNK = 4 << 20      # bytes asked for by each IO.read of a printed PDF
 
 
 def find_chrome() -> str:
@@ -346,7 +347,24 @@ class Page:
         params = {"printBackground": True, "preferCSSPageSize": True,
                   "displayHeaderFooter": False, "marginTop": 0, "marginBottom": 0,
                   "marginLeft": 0, "marginRight": 0, **options}
-        return base64.b64decode(self.call("Page.printToPDF", params, 300)["data"])
+        # As a stream, read in chunks: a deck's PDF of many megabytes as one reply would
+        # be one huge JSON string for Chromium to build and for us to parse and decode.
+        params["transferMode"] = "ReturnAsStream"
+        handle = self.call("Page.printToPDF", params, 300)["stream"]
+        try:
+            return self.read_stream(handle)
+        finally:
+            self.call("IO.close", {"handle": handle})
+
+    def read_stream(self, handle: str) -> bytes:
+        """Return the whole content of a DevTools stream (IO.read until eof)."""
+        out = bytearray()
+        while True:
+            chunk = self.call("IO.read", {"handle": handle, "size": STREAM_CHUNK})
+            data = chunk.get("data", "")
+            out += base64.b64decode(data) if chunk.get("base64Encoded") else data.encode()
+            if chunk.get("eof"):
+                return bytes(out)
 
     def close(self) -> None:
         """Close this tab."""
