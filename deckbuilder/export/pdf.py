@@ -20,6 +20,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
 from pypdf.generic import ArrayObject, ByteStringObject, NameObject, NumberObject
 
+from deckbuilder.export import passthrough
 from deckbuilder.export.browser import Page
 from deckbuilder.errors import BuildError
 from deckbuilder import markup
@@ -134,9 +135,12 @@ def _title(slide: Slide, page: int) -> str:
 
 
 def finished(pdf: bytes, info: Mapping[str, str], when: date | None,
-             bookmarks: Sequence[Bookmark] = ()) -> bytes:
+             bookmarks: Sequence[Bookmark] = (),
+             originals: Mapping[int, Path] | None = None) -> bytes:
     """Return `pdf` rewritten to be reproducible, with these document-information fields
     (empty ones left out) and the outline; a file that is not a PDF is returned as is.
+    With `originals`, it was printed with stand-ins for these pictures, which get their
+    pictures' data (raise passthrough.Mismatch when they are not found).
 
     Chromium stamps the time of printing; the dates become the talk's day (1 January
     1980 without one, as in the PPTX), and the document ID a hash of the content, so
@@ -151,6 +155,8 @@ def finished(pdf: bytes, info: Mapping[str, str], when: date | None,
         writer = PdfWriter(clone_from=reader)
     except PdfReadError:
         return pdf
+    if originals:
+        passthrough.swap(writer, originals)
     stamp = f"D:{(when or EPOCH):%Y%m%d}000000Z"
     fields = {f"/{key}": value for key, value in info.items() if value}
     producer = (reader.metadata or {}).get("/Producer")

@@ -3,12 +3,13 @@ list and a bundle.
 
 The deck is built once by `build.build` into a temporary folder (the folder deck, and
 the PPTX and one-file HTML when a bundle is wanted); nothing reaches the output folder unless that build
-passed every check. One headless Chromium then prints the deck from reveal's print view
-(again with pictures re-sampled for print when the PDF is over `max_pdf_mb`) and, for
-the handout, cuts each laid-out slide into an image and prints an A4 page per two slides
-from the theme's `handout.html.j2`. PDFs are rewritten to be reproducible, the slides
-PDF with an outline. Everything is made in memory or in the temporary folder first,
-then each output replaces its previous version atomically.
+passed every check. One headless Chromium then prints the deck from reveal's print view,
+with stand-ins for the PNG pictures whose own data the PDF then gets (`passthrough`),
+again with pictures re-sampled for print when the PDF is over `max_pdf_mb`; for the
+handout, it cuts each laid-out slide of the real deck into an image and prints an A4
+page per two slides from the theme's `handout.html.j2`. PDFs are rewritten to be
+reproducible, the slides PDF with an outline. Everything is made in memory or in the
+temporary folder first, then each output replaces its previous version atomically.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from deckbuilder import __version__
 from deckbuilder import build as build_mod
+from deckbuilder.export import passthrough
 from deckbuilder.export import pdf as pdfprint
 from deckbuilder.export import shrink
 from deckbuilder.export import sources as sources_mod
@@ -157,16 +159,16 @@ def _print(chrome: str, deck: Deck, theme: theme_mod.Theme, deck_html: Path, wor
     say("starting Chromium")
     with Browser.launch(chrome) as browser:
         page = browser.new_page(deck.width, deck.height)
-        say("laying the slides out for print")
-        rects = pdfprint.open_print_view(page, deck_html, slides)
-        pdf, ppi = None, None
+        pdf, ppi, shown = None, None, deck_html
         if need_pdf:
-            say("printing the slides")
-            pdf = _slides_pdf(page.pdf(), deck)
+            pdf = _slides_pdf(page, deck, theme, deck_html, work / "print", say)
             if max_pdf_mb is not None and len(pdf) > max_pdf_mb * MB:
-                pdf, ppi, rects = _smaller(page, deck, theme, work, pdf, max_pdf_mb, say)
+                pdf, ppi, shown = _smaller(page, deck, theme, work, pdf, max_pdf_mb, say)
         if not need_handout:
             return _Printed(pdf, None, (), ppi)
+        # The slides PDF's view shows stand-ins: the handout's images need the pictures.
+        say("laying the slides out for the handout")
+        rects = pdfprint.open_print_view(page, shown, slides)
         say(f"capturing {slides} slide images for the handout")
         shots = pdfprint.slide_images(page, rects)
         page.close()
@@ -178,35 +180,48 @@ def _print(chrome: str, deck: Deck, theme: theme_mod.Theme, deck_html: Path, wor
     return _Printed(pdf, handout, tuple(cut), ppi)
 
 
-def _slides_pdf(data: bytes, deck: Deck) -> bytes:
-    return _checked(data, len(deck.slides), "the slides PDF", _info(deck), deck,
-                    pdfprint.outline(deck))
+def _slides_pdf(page: Page, deck: Deck, theme: theme_mod.Theme, deck_html: Path,
+                folder: Path, say: Progress) -> bytes:
+    """Return the finished slides PDF of `deck` (written as `deck_html`), printed from a
+    view with stand-ins for its PNG pictures, which the PDF then gets as they are."""
+    shown, originals = passthrough.stand_ins(deck, folder / "stand-ins")
+    view = html.write(shown, folder, "deck", theme) if originals else deck_html
+    say("laying the slides out for print")
+    pdfprint.open_print_view(page, view, len(deck.slides))
+    say("printing the slides")
+    try:
+        return _checked(page.pdf(), len(deck.slides), "the slides PDF", _info(deck), deck,
+                        pdfprint.outline(deck), originals)
+    except passthrough.Mismatch:   # a Chromium that prints the stand-ins another way
+        pdfprint.open_print_view(page, deck_html, len(deck.slides))
+        return _checked(page.pdf(), len(deck.slides), "the slides PDF", _info(deck), deck,
+                        pdfprint.outline(deck))
 
 
 def _smaller(page: Page, deck: Deck, theme: theme_mod.Theme, work: Path, pdf: bytes,
-             max_pdf_mb: float, say: Progress) -> tuple[bytes, int, list[dict[str, float]]]:
+             max_pdf_mb: float, say: Progress) -> tuple[bytes, int, Path]:
     """Return the slides PDF printed again with its pictures re-sampled for print, at the
     first of shrink.STEPS that brings it under `max_pdf_mb` (else the last), with that
-    ppi and the print view's page rects (the page now shows that deck)."""
+    ppi and the index.html of the deck with those pictures."""
     for ppi, quality in shrink.STEPS:
         say(f"the slides PDF is {len(pdf) / MB:.1f} MB: printing it with pictures at {ppi} ppi")
         smaller = shrink.for_print(deck, work / f"print-{ppi}", ppi, quality)
         deck_html = html.write(smaller, work / f"print-{ppi}-deck", "deck", theme)
-        rects = pdfprint.open_print_view(page, deck_html, len(deck.slides))
-        pdf = _slides_pdf(page.pdf(), deck)
+        pdf = _slides_pdf(page, smaller, theme, deck_html, work / f"print-{ppi}-view", say)
         if len(pdf) <= max_pdf_mb * MB:
             break
-    return pdf, ppi, rects
+    return pdf, ppi, deck_html
 
 
 def _checked(pdf: bytes, expected: int, what: str, info: dict[str, str], deck: Deck,
-             bookmarks: Sequence[pdfprint.Bookmark] = ()) -> bytes:
-    """Return `pdf` finished (metadata, dates, outline, ID), after checking it has
-    `expected` pages."""
+             bookmarks: Sequence[pdfprint.Bookmark] = (),
+             originals: Mapping[int, Path] | None = None) -> bytes:
+    """Return `pdf` finished (metadata, dates, outline, ID, the stand-ins' pictures),
+    after checking it has `expected` pages."""
     pages = pdfprint.count_pages(pdf)
     if pages != expected:
         raise BuildError(f"Chromium printed {pages} pages for {what}, expected {expected}")
-    return pdfprint.finished(pdf, info, deck.date, bookmarks)
+    return pdfprint.finished(pdf, info, deck.date, bookmarks, originals)
 
 
 def _info(deck: Deck, suffix: str = "") -> dict[str, str]:
