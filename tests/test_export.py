@@ -28,6 +28,7 @@ from deckbuilder.export import ExportResult, export
 from deckbuilder.export.bundle import bundle_zip
 from deckbuilder.export.handout import handout_page
 from deckbuilder.model import Deck, Slide, Source
+from deckbuilder.export import passthrough
 from deckbuilder.export.pdf import finished
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -330,6 +331,18 @@ def test_png_pictures_go_into_the_pdf_with_their_own_pixels(tmp_path):
         drawn = pictures[name].convert("RGB")
         # poppler reads the pixels through the sRGB profile: off by one at most
         assert max(ImageChops.difference(got, drawn).getextrema())[1] <= 1, name
+
+
+@tool
+def test_a_chromium_that_prints_no_stand_ins_gets_the_real_pictures(tmp_path, monkeypatch):
+    tools()
+    require_tool("pdfimages")
+    monkeypatch.setattr(passthrough, "_number", lambda image: None)   # none found
+    spec, _ = png_kinds_talk(tmp_path)
+    export(spec, ("pdf",), tmp_path / "out", cache_dir=tmp_path / "cache")
+    listed = subprocess.run(["pdfimages", "-list", str(tmp_path / "out" / "talk.pdf")],
+                            capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    assert [(r[3], r[4]) for r in map(str.split, listed) if r[2] == "image"] == [("240", "160")] * 6
 
 
 # ---------------------------------------------------------------- conference polish

@@ -115,21 +115,20 @@ def export(spec_path: Path, outputs: Sequence[str] = ("pdf",), out_dir: Path | N
     clean_stale_temp(("export", "chrome"))   # what exports that were killed left
     with tempfile.TemporaryDirectory(prefix=temp_prefix("export")) as tmp:
         work = Path(tmp)
-        formats = ("html", "pptx") if "bundle" in wanted else ("html",)
-        # The folder deck: Chromium loads its pictures as files, not as base64 text it
-        # must decode from one huge page; the one-file deck (for the bundle) is drawn
-        # from the same plan and the same normalised images.
+        # Only the PPTX, for a bundle: the folder decks Chromium prints are written for
+        # it (`_slides_pdf`); the one-file deck (for the bundle) is drawn from the same
+        # plan and the same normalised images.
+        formats = ("pptx",) if "bundle" in wanted else ()
         built = build_mod.build(Path(spec_path), formats, work / "deck", strict, allow_missing,
                                 progress, cache_dir, fetch_remote=fetch_remote)
         deck, theme, talk = built.deck, built.theme, built.talk
         # build returns what it planned with
         assert deck is not None and theme is not None and talk is not None
-        deck_html = next(p for p in built.outputs if p.name == "index.html")
         out = Path(out_dir) if out_dir is not None else Path(spec_path).parent / "build"
         check(build_mod.claim_outputs(talk, out, targets(out, talk.name, wanted)),
               strict, BuildError)
         limit = max_pdf_mb if max_pdf_mb is not None else float(theme.get("export.max_pdf_mb"))
-        printed = (_print(chrome, deck, theme, deck_html, work, wanted, say, max_pdf_mb)
+        printed = (_print(chrome, deck, theme, work, wanted, say, max_pdf_mb)
                    if chrome else _Printed(None, None, ()))
         diags = (list(built.warnings) + _cut_warnings(deck, printed.cut, Path(spec_path))
                  + _size_warnings(printed, limit, max_pdf_mb is not None, Path(spec_path)))
@@ -151,24 +150,25 @@ def targets(out: Path, name: str, wanted: set[str]) -> list[Path]:
     return [out / f for o in OUTPUTS if o in wanted for f in files[o]]
 
 
-def _print(chrome: str, deck: Deck, theme: theme_mod.Theme, deck_html: Path, work: Path,
-           wanted: set[str], say: Progress, max_pdf_mb: float | None) -> _Printed:
+def _print(chrome: str, deck: Deck, theme: theme_mod.Theme, work: Path, wanted: set[str],
+           say: Progress, max_pdf_mb: float | None) -> _Printed:
     """Return the slides PDF and the handout (each if wanted), made by one Chromium."""
     need_pdf, need_handout = bool(wanted & {"pdf", "bundle"}), bool(wanted & {"handout", "bundle"})
     slides = len(deck.slides)
     say("starting Chromium")
     with Browser.launch(chrome) as browser:
         page = browser.new_page(deck.width, deck.height)
-        pdf, ppi, shown = None, None, deck_html
+        pdf, ppi, shown = None, None, deck
         if need_pdf:
-            pdf = _slides_pdf(page, deck, theme, deck_html, work / "print", say)
+            pdf = _slides_pdf(page, deck, theme, work / "print", say)
             if max_pdf_mb is not None and len(pdf) > max_pdf_mb * MB:
                 pdf, ppi, shown = _smaller(page, deck, theme, work, pdf, max_pdf_mb, say)
         if not need_handout:
             return _Printed(pdf, None, (), ppi)
         # The slides PDF's view shows stand-ins: the handout's images need the pictures.
         say("laying the slides out for the handout")
-        rects = pdfprint.open_print_view(page, shown, slides)
+        shown_html = html.write(shown, work / "shown", "deck", theme)
+        rects = pdfprint.open_print_view(page, shown_html, slides)
         say(f"capturing {slides} slide images for the handout")
         shots = pdfprint.slide_images(page, rects)
         page.close()
@@ -180,37 +180,38 @@ def _print(chrome: str, deck: Deck, theme: theme_mod.Theme, deck_html: Path, wor
     return _Printed(pdf, handout, tuple(cut), ppi)
 
 
-def _slides_pdf(page: Page, deck: Deck, theme: theme_mod.Theme, deck_html: Path,
-                folder: Path, say: Progress) -> bytes:
-    """Return the finished slides PDF of `deck` (written as `deck_html`), printed from a
-    view with stand-ins for its PNG pictures, which the PDF then gets as they are."""
+def _slides_pdf(page: Page, deck: Deck, theme: theme_mod.Theme, folder: Path,
+                say: Progress) -> bytes:
+    """Return the finished slides PDF of `deck`, printed from a folder deck in `folder`
+    with stand-ins for its PNG pictures, which the PDF then gets as they are. (A folder
+    deck: Chromium loads its pictures as files, not as base64 text it must decode from
+    one huge page.)"""
     shown, originals = passthrough.stand_ins(deck, folder / "stand-ins")
-    view = html.write(shown, folder, "deck", theme) if originals else deck_html
     say("laying the slides out for print")
-    pdfprint.open_print_view(page, view, len(deck.slides))
+    pdfprint.open_print_view(page, html.write(shown, folder, "view", theme), len(deck.slides))
     say("printing the slides")
     try:
         return _checked(page.pdf(), len(deck.slides), "the slides PDF", _info(deck), deck,
                         pdfprint.outline(deck), originals)
     except passthrough.Mismatch:   # a Chromium that prints the stand-ins another way
-        pdfprint.open_print_view(page, deck_html, len(deck.slides))
+        pdfprint.open_print_view(page, html.write(deck, folder, "deck", theme),
+                                 len(deck.slides))
         return _checked(page.pdf(), len(deck.slides), "the slides PDF", _info(deck), deck,
                         pdfprint.outline(deck))
 
 
 def _smaller(page: Page, deck: Deck, theme: theme_mod.Theme, work: Path, pdf: bytes,
-             max_pdf_mb: float, say: Progress) -> tuple[bytes, int, Path]:
+             max_pdf_mb: float, say: Progress) -> tuple[bytes, int, Deck]:
     """Return the slides PDF printed again with its pictures re-sampled for print, at the
     first of shrink.STEPS that brings it under `max_pdf_mb` (else the last), with that
-    ppi and the index.html of the deck with those pictures."""
+    ppi and the deck with those pictures."""
     for ppi, quality in shrink.STEPS:
         say(f"the slides PDF is {len(pdf) / MB:.1f} MB: printing it with pictures at {ppi} ppi")
         smaller = shrink.for_print(deck, work / f"print-{ppi}", ppi, quality)
-        deck_html = html.write(smaller, work / f"print-{ppi}-deck", "deck", theme)
-        pdf = _slides_pdf(page, smaller, theme, deck_html, work / f"print-{ppi}-view", say)
+        pdf = _slides_pdf(page, smaller, theme, work / f"print-{ppi}-deck", say)
         if len(pdf) <= max_pdf_mb * MB:
             break
-    return pdf, ppi, deck_html
+    return pdf, ppi, smaller
 
 
 def _checked(pdf: bytes, expected: int, what: str, info: dict[str, str], deck: Deck,
