@@ -3,17 +3,19 @@
 Chromium's PDF backend copies a JPEG's data as it is, but decodes every PNG and deflates
 its pixels anew: for 150 screenshots that is some 12 s of a 14 s print. A PNG's IDAT
 data already is what a PDF image can hold (Flate with PNG predictors), so the print view
-gets a stand-in for each PNG picture that Chromium would draw unchanged: an SVG of the
-picture's pixel size (the layout stays the same to the pixel) that shows a 3×1 px image
-whose pixels name the picture. Once printed, each stand-in's image object in the PDF
-gets its picture's own compressed data; where and how it is drawn (matrix, clip, link)
-stays Chromium's. PNGs Chromium would convert (transparency, a colour profile, gamma,
-16-bit, interlaced) and QR codes are printed by Chromium as before.
+gets a stand-in for each PNG picture that Chromium would draw unchanged: a 3×1 px PNG
+whose pixels name the picture, stretched over the box the picture fills (the planner
+gives a picture's box the picture's aspect: the matrix is the same to 1/10000 pt). Once
+printed, each stand-in's image object in the PDF gets its picture's own compressed
+data; where and how it is drawn (matrix, clip, link) stays Chromium's. (An SVG of the
+picture's size as the stand-in needs no stretching, but costs Chromium a document per
+picture to load, and is drawn clipped: poppler then softens its edges.) PNGs Chromium
+would convert (transparency, a colour profile, gamma, 16-bit, interlaced) and QR codes
+are printed by Chromium as before.
 """
 
 from __future__ import annotations
 
-import base64
 import struct
 import zlib
 from dataclasses import dataclass, replace
@@ -36,8 +38,8 @@ CONVERTED = (b"iCCP", b"gAMA", b"cHRM")
 
 
 class Mismatch(Exception):
-    """The printed PDF does not hold the stand-ins as expected (a Chromium that draws SVG
-    pictures some other way): the caller prints the real pictures instead."""
+    """The printed PDF does not hold the stand-ins as expected (a Chromium that resamples
+    or re-encodes small pictures): the caller prints the real pictures instead."""
 
 
 @dataclass(frozen=True)
@@ -90,9 +92,19 @@ def _pictures(deck: Deck) -> list[Item]:
             and not i.placeholder and i.role != "qr" and i.image.suffix.lower() == ".png"]
 
 
-def stand_ins(deck: Deck, folder: Path) -> tuple[Deck, dict[int, Path]]:
+@dataclass(frozen=True)
+class StandIns:
+    """A deck whose PNG pictures are stand-ins, to be drawn stretched over their boxes
+    (`files`), and the picture's file of each stand-in's number."""
+
+    deck: Deck
+    files: frozenset[Path]
+    originals: dict[int, Path]
+
+
+def stand_ins(deck: Deck, folder: Path) -> StandIns:
     """Return the deck with each PNG picture that can pass through replaced by its
-    stand-in (written in `folder`), and each stand-in's number → the picture's file."""
+    stand-in (written in `folder`), with the stand-ins' files and numbers."""
     numbers: dict[Path, int] = {}
     files: dict[Path, Path] = {}
     for item in _pictures(deck):
@@ -105,27 +117,21 @@ def stand_ins(deck: Deck, folder: Path) -> tuple[Deck, dict[int, Path]]:
             continue
         numbers[item.image] = len(numbers)
         folder.mkdir(parents=True, exist_ok=True)
-        files[item.image] = folder / f"{numbers[item.image]}.svg"
-        files[item.image].write_text(_svg(png.width, png.height, numbers[item.image]))
+        files[item.image] = folder / f"{numbers[item.image]}.png"
+        files[item.image].write_bytes(_stand_in(numbers[item.image]))
 
     def swap(item: Item) -> Item:
         return replace(item, image=files[item.image]) if item.image in files else item
 
     shown = replace(deck, slides=tuple(replace(s, items=tuple(swap(i) for i in s.items))
                                        for s in deck.slides))
-    return shown, {n: path for path, n in numbers.items()}
+    return StandIns(shown, frozenset(files[p] for p in numbers),
+                    {n: path for path, n in numbers.items()})
 
 
-def _svg(width: int, height: int, number: int) -> str:
-    """Return the stand-in of a picture of width×height px: its number in 3 pixels."""
-    pixels = MAGIC + number.to_bytes(3, "big") + MAGIC
-    # A unit viewBox: the picture's matrix is then the box Chromium lays it out in, exactly
-    # as it prints the picture itself (scaling by the pixel size and back is not exact).
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            'viewBox="0 0 1 1" preserveAspectRatio="none" overflow="visible">'
-            '<image width="1" height="1" preserveAspectRatio="none" '
-            f'href="data:image/png;base64,{base64.b64encode(_png(3, 1, pixels)).decode()}"/>'
-            "</svg>")
+def _stand_in(number: int) -> bytes:
+    """Return the stand-in PNG of picture `number`: its number between two marks."""
+    return _png(3, 1, MAGIC + number.to_bytes(3, "big") + MAGIC)
 
 
 def _png(width: int, height: int, rgb: bytes) -> bytes:

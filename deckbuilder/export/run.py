@@ -186,13 +186,14 @@ def _slides_pdf(page: Page, deck: Deck, theme: theme_mod.Theme, folder: Path,
     with stand-ins for its PNG pictures, which the PDF then gets as they are. (A folder
     deck: Chromium loads its pictures as files, not as base64 text it must decode from
     one huge page.)"""
-    shown, originals = passthrough.stand_ins(deck, folder / "stand-ins")
+    shown = passthrough.stand_ins(deck, folder / "stand-ins")
+    view = html.write(shown.deck, folder, "view", theme, stretched=shown.files)
     say("laying the slides out for print")
-    pdfprint.open_print_view(page, html.write(shown, folder, "view", theme), len(deck.slides))
+    pdfprint.open_print_view(page, view, len(deck.slides))
     say("printing the slides")
     try:
         return _checked(page.pdf(), len(deck.slides), "the slides PDF", _info(deck), deck,
-                        pdfprint.outline(deck), originals)
+                        pdfprint.outline(deck), shown.originals)
     except passthrough.Mismatch:   # a Chromium that prints the stand-ins another way
         pdfprint.open_print_view(page, html.write(deck, folder, "deck", theme),
                                  len(deck.slides))
