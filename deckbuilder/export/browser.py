@@ -158,10 +158,17 @@ class Browser:
 
     def __init__(self, proc: subprocess.Popen[bytes], pipe: _Pipe, workdir: Path):
         self.proc, self.pipe, self.workdir = proc, pipe, workdir
+        self.closed = False
 
     @classmethod
     def launch(cls, executable: str | None = None) -> Browser:
         """Return a started browser with a fresh profile; raise BuildError when missing."""
+        return cls.start(executable).ready()
+
+    @classmethod
+    def start(cls, executable: str | None = None) -> Browser:
+        """Return a browser whose process is starting; call ready() before using it.
+        (Started early, Chromium gets going while the caller does something else.)"""
         chrome = executable or find_chrome()
         # Named with this process's id: an export that was killed leaves it behind, and
         # the next export removes it (`fsutil.clean_stale_temp`).
@@ -184,13 +191,16 @@ class Browser:
                                     preexec_fn=expose_pipes)
         os.close(cmd_r)
         os.close(res_w)
-        browser = cls(proc, _Pipe(cmd_w, res_r, log), workdir)
+        return cls(proc, _Pipe(cmd_w, res_r, log), workdir)
+
+    def ready(self) -> Browser:
+        """Return this browser once it answers; close it and raise BuildError if it fails."""
         try:
-            browser.pipe.call("Target.setDiscoverTargets", {"discover": True})
+            self.pipe.call("Target.setDiscoverTargets", {"discover": True})
         except BaseException:
-            browser.close()
+            self.close()
             raise
-        return browser
+        return self
 
     def __enter__(self) -> Browser:
         return self
@@ -233,7 +243,11 @@ class Browser:
             self.pipe.pump(deadline - time.monotonic(), "a new window")
 
     def close(self) -> None:
-        """Close Chromium and remove its temporary profile."""
+        """Close Chromium and remove its temporary profile (once: the pipe's fd numbers
+        may belong to other files afterwards)."""
+        if self.closed:
+            return
+        self.closed = True
         if self.proc.poll() is None:
             try:
                 self.pipe.send("Browser.close")
@@ -245,7 +259,7 @@ class Browser:
             try:
                 os.close(fd)
             except OSError:
-                pass  # already closed by an earlier close()
+                pass  # not open any more
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 

@@ -14,6 +14,7 @@ temporary folder first, then each output replaces its previous version atomicall
 
 from __future__ import annotations
 
+import contextlib
 import math
 import tempfile
 import time
@@ -113,8 +114,11 @@ def export(spec_path: Path, outputs: Sequence[str] = ("pdf",), out_dir: Path | N
     # before building: a missing browser is reported at once
     chrome = find_chrome() if wanted & PRINTED else None
     clean_stale_temp(("export", "chrome"))   # what exports that were killed left
-    with tempfile.TemporaryDirectory(prefix=temp_prefix("export")) as tmp:
-        work = Path(tmp)
+    with contextlib.ExitStack() as stack:
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(
+            prefix=temp_prefix("export"))))
+        # Started before the build: Chromium gets going while the deck is made.
+        browser = stack.enter_context(Browser.start(chrome)) if chrome else None
         # Only the PPTX, for a bundle: the folder decks Chromium prints are written for
         # it (`_slides_pdf`); the one-file deck (for the bundle) is drawn from the same
         # plan and the same normalised images.
@@ -128,8 +132,8 @@ def export(spec_path: Path, outputs: Sequence[str] = ("pdf",), out_dir: Path | N
         check(build_mod.claim_outputs(talk, out, targets(out, talk.name, wanted)),
               strict, BuildError)
         limit = max_pdf_mb if max_pdf_mb is not None else float(theme.get("export.max_pdf_mb"))
-        printed = (_print(chrome, deck, theme, work, wanted, say, max_pdf_mb)
-                   if chrome else _Printed(None, None, ()))
+        printed = (_print(browser, deck, theme, work, wanted, say, max_pdf_mb)
+                   if browser else _Printed(None, None, ()))
         diags = (list(built.warnings) + _cut_warnings(deck, printed.cut, Path(spec_path))
                  + _size_warnings(printed, limit, max_pdf_mb is not None, Path(spec_path)))
         check(diags, strict, BuildError)
@@ -150,13 +154,13 @@ def targets(out: Path, name: str, wanted: set[str]) -> list[Path]:
     return [out / f for o in OUTPUTS if o in wanted for f in files[o]]
 
 
-def _print(chrome: str, deck: Deck, theme: theme_mod.Theme, work: Path, wanted: set[str],
-           say: Progress, max_pdf_mb: float | None) -> _Printed:
+def _print(browser: Browser, deck: Deck, theme: theme_mod.Theme, work: Path,
+           wanted: set[str], say: Progress, max_pdf_mb: float | None) -> _Printed:
     """Return the slides PDF and the handout (each if wanted), made by one Chromium."""
     need_pdf, need_handout = bool(wanted & {"pdf", "bundle"}), bool(wanted & {"handout", "bundle"})
     slides = len(deck.slides)
     say("starting Chromium")
-    with Browser.launch(chrome) as browser:
+    with browser.ready():
         page = browser.new_page(deck.width, deck.height)
         pdf, ppi, shown = None, None, deck
         if need_pdf:
