@@ -59,6 +59,7 @@ JPEG_QUALITY = 90
 EPOCH = date(1980, 1, 1)             # the dates of an undated talk's PDFs
 TOP_LEVEL = ("title", "credits", "closing")   # outline entries never under a section
 HANDOUT_SCALE = 2   # device pixels per canvas px in the handout's slide images
+ID_MARK = b"deckbuilder:ID:\0"   # 16 bytes: where a PDF's document ID goes, until known
 
 
 def open_print_view(page: Page, deck_html: Path, slides: int) -> list[dict[str, float]]:
@@ -167,10 +168,13 @@ def finished(pdf: bytes, info: Mapping[str, str], when: date | None,
         for child in mark.children:
             writer.add_outline_item(title=child.title, page_number=child.page, parent=parent)
     # Chromium writes no document ID; one drawn from the content (pypdf has no public
-    # setter for it) identifies the file and keeps its bytes reproducible.
-    digest = hashlib.sha256(_written(writer)).digest()[:16]
-    writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
-    return _written(writer)
+    # setter for it) identifies the file and keeps its bytes reproducible. The file is
+    # written once, with a mark of the same length where the ID goes in the trailer.
+    writer._ID = ArrayObject([ByteStringObject(ID_MARK), ByteStringObject(ID_MARK)])
+    written = _written(writer)
+    digest = hashlib.sha256(written).digest()[:16]
+    mark, at = ID_MARK.hex().encode(), written.rindex(b"/ID")
+    return written[:at] + written[at:].replace(mark, digest.hex().encode())
 
 
 def _written(writer: PdfWriter) -> bytes:
