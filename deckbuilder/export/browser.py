@@ -158,7 +158,7 @@ class Browser:
 
     def __init__(self, proc: subprocess.Popen[bytes], pipe: _Pipe, workdir: Path):
         self.proc, self.pipe, self.workdir = proc, pipe, workdir
-        self.closed = False
+        self.closed = self.quitting = False
 
     @classmethod
     def launch(cls, executable: str | None = None) -> Browser:
@@ -242,6 +242,13 @@ class Browser:
                     return self._attach(info["targetId"], None, None, block_network)
             self.pipe.pump(deadline - time.monotonic(), "a new window")
 
+    def quit(self) -> None:
+        """Ask Chromium to exit, without waiting for it to (close() waits): it shuts
+        down while the caller goes on."""
+        if not self.quitting:
+            self.quitting = True
+            self.pipe.send("Browser.close")
+
     def close(self) -> None:
         """Close Chromium and remove its temporary profile (once: the pipe's fd numbers
         may belong to other files afterwards)."""
@@ -250,9 +257,9 @@ class Browser:
         self.closed = True
         if self.proc.poll() is None:
             try:
-                self.pipe.send("Browser.close")
+                self.quit()
                 self.proc.wait(timeout=10)
-            except (OSError, subprocess.TimeoutExpired):
+            except (OSError, BuildError, subprocess.TimeoutExpired):
                 self.proc.kill()
                 self.proc.wait()
         for fd in (self.pipe.write_fd, self.pipe.read_fd):

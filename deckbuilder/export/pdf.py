@@ -60,6 +60,7 @@ EPOCH = date(1980, 1, 1)             # the dates of an undated talk's PDFs
 TOP_LEVEL = ("title", "credits", "closing")   # outline entries never under a section
 HANDOUT_SCALE = 2   # device pixels per canvas px in the handout's slide images
 ID_MARK = b"deckbuilder:ID:\0"   # 16 bytes: where a PDF's document ID goes, until known
+TRAILER_BYTES = 4096               # the end of a written PDF, which holds its trailer
 
 
 def open_print_view(page: Page, deck_html: Path, slides: int) -> list[dict[str, float]]:
@@ -171,13 +172,13 @@ def finished(pdf: bytes, info: Mapping[str, str], when: date | None,
     # setter for it) identifies the file and keeps its bytes reproducible. The file is
     # written once, with a mark of the same length where the ID goes in the trailer.
     writer._ID = ArrayObject([ByteStringObject(ID_MARK), ByteStringObject(ID_MARK)])
-    written = _written(writer)
-    digest = hashlib.sha256(written).digest()[:16]
-    mark, at = ID_MARK.hex().encode(), written.rindex(b"/ID")
-    return written[:at] + written[at:].replace(mark, digest.hex().encode())
-
-
-def _written(writer: PdfWriter) -> bytes:
     out = io.BytesIO()
     writer.write(out)
+    with out.getbuffer() as written:   # patched in place: the file is tens of MB
+        digest = hashlib.sha256(written).digest()[:16].hex().encode()
+        start = max(0, len(written) - TRAILER_BYTES)
+        tail = bytes(written[start:])
+        at = tail.rindex(b"/ID")
+        written[start:] = tail[:at] + tail[at:].replace(ID_MARK.hex().encode(), digest)
     return out.getvalue()
+

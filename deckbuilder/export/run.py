@@ -157,30 +157,36 @@ def targets(out: Path, name: str, wanted: set[str]) -> list[Path]:
 def _print(browser: Browser, deck: Deck, theme: theme_mod.Theme, work: Path,
            wanted: set[str], say: Progress, max_pdf_mb: float | None) -> _Printed:
     """Return the slides PDF and the handout (each if wanted), made by one Chromium."""
+    say("starting Chromium")
+    printed = _printed(browser.ready(), deck, theme, work, wanted, say, max_pdf_mb)
+    browser.quit()   # it shuts down while the outputs are written (the export's close waits)
+    return printed
+
+
+def _printed(browser: Browser, deck: Deck, theme: theme_mod.Theme, work: Path,
+             wanted: set[str], say: Progress, max_pdf_mb: float | None) -> _Printed:
     need_pdf, need_handout = bool(wanted & {"pdf", "bundle"}), bool(wanted & {"handout", "bundle"})
     slides = len(deck.slides)
-    say("starting Chromium")
-    with browser.ready():
-        page = browser.new_page(deck.width, deck.height)
-        pdf, ppi, shown = None, None, deck
-        if need_pdf:
-            pdf = _slides_pdf(page, deck, theme, work / "print", say)
-            if max_pdf_mb is not None and len(pdf) > max_pdf_mb * MB:
-                pdf, ppi, shown = _smaller(page, deck, theme, work, pdf, max_pdf_mb, say)
-        if not need_handout:
-            return _Printed(pdf, None, (), ppi)
-        # The slides PDF's view shows stand-ins: the handout's images need the pictures.
-        say("laying the slides out for the handout")
-        shown_html = html.write(shown, work / "shown", "deck", theme)
-        rects = pdfprint.open_print_view(page, shown_html, slides)
-        say(f"capturing {slides} slide images for the handout")
-        shots = pdfprint.slide_images(page, rects)
-        page.close()
-        handout_html = handout_page(deck, theme, shots, work / "handout")
-        say("printing the handout")
-        data, cut = pdfprint.print_handout(browser.new_page(*A4_PX), handout_html)
-        handout = _checked(data, math.ceil(slides / PER_SHEET), "the handout",
-                           _info(deck, " (handout)"), deck)
+    page = browser.new_page(deck.width, deck.height)
+    pdf, ppi, shown = None, None, deck
+    if need_pdf:
+        pdf = _slides_pdf(page, deck, theme, work / "print", say)
+        if max_pdf_mb is not None and len(pdf) > max_pdf_mb * MB:
+            pdf, ppi, shown = _smaller(page, deck, theme, work, pdf, max_pdf_mb, say)
+    if not need_handout:
+        return _Printed(pdf, None, (), ppi)
+    # The slides PDF's view shows stand-ins: the handout's images need the pictures.
+    say("laying the slides out for the handout")
+    shown_html = html.write(shown, work / "shown", "deck", theme)
+    rects = pdfprint.open_print_view(page, shown_html, slides)
+    say(f"capturing {slides} slide images for the handout")
+    shots = pdfprint.slide_images(page, rects)
+    page.close()
+    handout_html = handout_page(deck, theme, shots, work / "handout")
+    say("printing the handout")
+    data, cut = pdfprint.print_handout(browser.new_page(*A4_PX), handout_html)
+    handout = _checked(data, math.ceil(slides / PER_SHEET), "the handout",
+                       _info(deck, " (handout)"), deck)
     return _Printed(pdf, handout, tuple(cut), ppi)
 
 
