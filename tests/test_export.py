@@ -12,6 +12,7 @@ import math
 import re
 import subprocess
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from pptx import Presentation
 from _decks import draw
 from conftest import require_tool
 from deckbuilder import theme as themes
+from deckbuilder.build import build
 from deckbuilder.cli import main
 from deckbuilder.errors import BuildError, DeckError
 from deckbuilder.export import ExportResult, export
@@ -343,6 +345,21 @@ def test_a_chromium_that_prints_no_stand_ins_gets_the_real_pictures(tmp_path, mo
     listed = subprocess.run(["pdfimages", "-list", str(tmp_path / "out" / "talk.pdf")],
                             capture_output=True, text=True, check=True).stdout.splitlines()[2:]
     assert [(r[3], r[4]) for r in map(str.split, listed) if r[2] == "image"] == [("240", "160")] * 6
+
+
+def test_a_picture_that_does_not_fill_its_box_gets_no_stand_in(tmp_path):
+    spec, _ = png_kinds_talk(tmp_path)
+    deck = build(spec, (), tmp_path / "out", cache_dir=tmp_path / "cache").deck
+    assert deck is not None
+    first = deck.slides[0]
+    picture = next(i for i in first.items if i.kind == "image")
+    wide = replace(picture, box=replace(picture.box, w=picture.box.w * 1.5))  # a background
+    deck = replace(deck, slides=(replace(first, items=tuple(
+        wide if i is picture else i for i in first.items)),) + deck.slides[1:])
+    shown = passthrough.stand_ins(deck, tmp_path / "stand-ins")
+    assert picture.image not in shown.originals.values()
+    assert len(shown.originals) == 3        # the palette and the two grey PNGs
+    assert next(i for i in shown.deck.slides[0].items if i.kind == "image").image == picture.image
 
 
 # ---------------------------------------------------------------- conference polish

@@ -5,7 +5,8 @@ its pixels anew: for 150 screenshots that is some 12 s of a 14 s print. A PNG's 
 data already is what a PDF image can hold (Flate with PNG predictors), so the print view
 gets a stand-in for each PNG picture that Chromium would draw unchanged: a 3×1 px PNG
 whose pixels name the picture, stretched over the box the picture fills (the planner
-gives a picture's box the picture's aspect: the matrix is the same to 1/10000 pt). Once
+gives a picture's box the picture's aspect: the matrix is the same to 1/10000 pt; a
+picture that does not fill its box, such as a background of another aspect, stays). Once
 printed, each stand-in's image object in the PDF gets its picture's own compressed
 data; where and how it is drawn (matrix, clip, link) stays Chromium's. (An SVG of the
 picture's size as the stand-in needs no stretching, but costs Chromium a document per
@@ -32,6 +33,7 @@ from deckbuilder.model import Deck, Item
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAGIC = b"\xdb\x5e\x1d"          # the stand-in's first and last pixel; the middle one is its number
 PLAIN = {0: 1, 2: 3, 3: 1}       # colour types drawn as they are (grey, RGB, palette): channels
+FILL_PX = 0.05                   # how much less than its box a picture may fill, canvas px
 # Colour chunks Chromium applies to the pixels; sRGB says they are sRGB already (and then
 # decoders ignore gAMA and cHRM), which is what the PDF's colour space says too.
 CONVERTED = (b"iCCP", b"gAMA", b"cHRM")
@@ -107,26 +109,36 @@ def stand_ins(deck: Deck, folder: Path) -> StandIns:
     stand-in (written in `folder`), with the stand-ins' files and numbers."""
     numbers: dict[Path, int] = {}
     files: dict[Path, Path] = {}
+    boxes: dict[Path, list[Item]] = {}
     for item in _pictures(deck):
         assert item.image is not None
-        if item.image in numbers or item.image in files:
-            continue
-        png = read_png(item.image, with_data=False)
-        if png is None:
-            files[item.image] = item.image      # printed by Chromium, as it is
-            continue
-        numbers[item.image] = len(numbers)
+        boxes.setdefault(item.image, []).append(item)
+    for path, items in boxes.items():
+        png = read_png(path, with_data=False)
+        if png is None or not all(_fills(item, png) for item in items):
+            continue      # printed by Chromium, as it is
+        numbers[path] = len(numbers)
         folder.mkdir(parents=True, exist_ok=True)
-        files[item.image] = folder / f"{numbers[item.image]}.png"
-        files[item.image].write_bytes(_stand_in(numbers[item.image]))
+        files[path] = folder / f"{numbers[path]}.png"
+        files[path].write_bytes(_stand_in(numbers[path]))
 
     def swap(item: Item) -> Item:
         return replace(item, image=files[item.image]) if item.image in files else item
 
     shown = replace(deck, slides=tuple(replace(s, items=tuple(swap(i) for i in s.items))
                                        for s in deck.slides))
-    return StandIns(shown, frozenset(files[p] for p in numbers),
+    return StandIns(shown, frozenset(files.values()),
                     {n: path for path, n in numbers.items()})
+
+
+def _fills(item: Item, png: Png) -> bool:
+    """Return whether the picture fills the item's box (its uncropped extent) but for
+    rounding, as a stand-in stretched over the box does; a theme's background drawn
+    over a canvas of another aspect does not."""
+    left, top, right, bottom = item.crop
+    w, h = item.box.w / (1 - left - right), item.box.h / (1 - top - bottom)
+    scale = min(w / png.width, h / png.height)     # what object-fit: contain draws
+    return w - png.width * scale <= FILL_PX and h - png.height * scale <= FILL_PX
 
 
 def _stand_in(number: int) -> bytes:
