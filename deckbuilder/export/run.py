@@ -1,9 +1,9 @@
 """`deckbuilder export`: the conference outputs, a slides PDF, a handout PDF, the sources
 list and a bundle.
 
-The deck is built once by `build.build` into a temporary folder (the folder deck, and
-the PPTX and one-file HTML when a bundle is wanted); nothing reaches the output folder unless that build
-passed every check. One headless Chromium then prints the deck from reveal's print view,
+The deck is planned once by `build.build` in a temporary folder (which writes the PPTX,
+for a bundle); nothing reaches the output folder unless that build passed every check.
+One headless Chromium, started meanwhile, then prints the deck from reveal's print view,
 with stand-ins for the PNG pictures whose own data the PDF then gets (`passthrough`),
 again with pictures re-sampled for print when the PDF is over `max_pdf_mb`; for the
 handout, it cuts each laid-out slide of the real deck into an image and prints an A4
