@@ -12,22 +12,25 @@ import math
 import re
 import subprocess
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from PIL import Image
+from PIL import Image, ImageChops
 from pptx import Presentation
 
 from _decks import draw
 from conftest import require_tool
 from deckbuilder import theme as themes
+from deckbuilder.build import build
 from deckbuilder.cli import main
 from deckbuilder.errors import BuildError, DeckError
 from deckbuilder.export import ExportResult, export
 from deckbuilder.export.bundle import bundle_zip
 from deckbuilder.export.handout import handout_page
 from deckbuilder.model import Deck, Slide, Source
+from deckbuilder.export import passthrough
 from deckbuilder.export.pdf import finished
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -286,6 +289,77 @@ def test_long_notes_are_cut_with_a_warning_and_strict_keeps_the_last_pdf(tmp_pat
     with pytest.raises(DeckError, match="on the handout are too long"):
         export(spec, ("pdf", "handout"), out, strict=True, cache_dir=tmp_path / "cache")
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def png_kinds_talk(tmp_path: Path) -> tuple[Path, dict[str, Image.Image]]:
+    """Write a talk of one picture of each PNG kind, a JPEG and a half-transparent PNG;
+    return it and the pictures as drawn."""
+    vault, noise = tmp_path / "vault", Image.effect_noise((240, 160), 60)
+    rgb = Image.merge("RGB", (noise, noise.rotate(90), noise.transpose(0)))
+    clear = rgb.copy()
+    clear.putalpha(Image.linear_gradient("L").resize(rgb.size))
+    pictures = {"rgb.png": rgb, "palette.png": rgb.quantize(64), "grey.png": noise,
+                "bits.png": noise.convert("1"), "photo.jpg": rgb, "clear.png": clear}
+    vault.mkdir()
+    for name, im in pictures.items():
+        im.save(vault / name)
+    (vault / "Note.md").write_text("".join(f"![[{n}]]\n{n}\n\n" for n in pictures),
+                                   encoding="utf-8")
+    spec = tmp_path / "talk.yaml"
+    spec.write_text("title: Kinds\nvault: vault\nslides:\n"
+                    + "".join(f"  - image: {n}\n" for n in pictures), encoding="utf-8")
+    return spec, pictures
+
+
+@tool
+def test_png_pictures_go_into_the_pdf_with_their_own_pixels(tmp_path):
+    tools()
+    require_tool("pdfimages")
+    spec, pictures = png_kinds_talk(tmp_path)
+    export(spec, ("pdf",), tmp_path / "out", cache_dir=tmp_path / "cache")
+    pdf = tmp_path / "out" / "talk.pdf"
+    listed = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True,
+                            check=True).stdout.splitlines()[2:]
+    rows = [(int(r[0]), r[2], r[5], r[8]) for r in map(str.split, listed)]
+    # PNGs as they are (RGB, or an sRGB palette), the JPEG as it is; the transparent one
+    # as Chromium draws it, with its mask
+    assert rows == [(1, "image", "icc", "image"), (2, "image", "index", "image"),
+                    (3, "image", "index", "image"), (4, "image", "index", "image"),
+                    (5, "image", "icc", "jpeg"), (6, "image", "icc", "image"),
+                    (6, "smask", "gray", "image")]
+    subprocess.run(["pdfimages", "-png", "-l", "4", str(pdf), str(tmp_path / "x")], check=True)
+    for n, name in enumerate(["rgb.png", "palette.png", "grey.png", "bits.png"]):
+        got = Image.open(tmp_path / f"x-{n:03d}.png").convert("RGB")
+        drawn = pictures[name].convert("RGB")
+        # poppler reads the pixels through the sRGB profile: off by one at most
+        assert max(ImageChops.difference(got, drawn).getextrema())[1] <= 1, name
+
+
+@tool
+def test_a_chromium_that_prints_no_stand_ins_gets_the_real_pictures(tmp_path, monkeypatch):
+    tools()
+    require_tool("pdfimages")
+    monkeypatch.setattr(passthrough, "_number", lambda image: None)   # none found
+    spec, _ = png_kinds_talk(tmp_path)
+    export(spec, ("pdf",), tmp_path / "out", cache_dir=tmp_path / "cache")
+    listed = subprocess.run(["pdfimages", "-list", str(tmp_path / "out" / "talk.pdf")],
+                            capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    assert [(r[3], r[4]) for r in map(str.split, listed) if r[2] == "image"] == [("240", "160")] * 6
+
+
+def test_a_picture_that_does_not_fill_its_box_gets_no_stand_in(tmp_path):
+    spec, _ = png_kinds_talk(tmp_path)
+    deck = build(spec, (), tmp_path / "out", cache_dir=tmp_path / "cache").deck
+    assert deck is not None
+    first = deck.slides[0]
+    picture = next(i for i in first.items if i.kind == "image")
+    wide = replace(picture, box=replace(picture.box, w=picture.box.w * 1.5))  # a background
+    deck = replace(deck, slides=(replace(first, items=tuple(
+        wide if i is picture else i for i in first.items)),) + deck.slides[1:])
+    shown = passthrough.stand_ins(deck, tmp_path / "stand-ins")
+    assert picture.image not in shown.originals.values()
+    assert len(shown.originals) == 3        # the palette and the two grey PNGs
+    assert next(i for i in shown.deck.slides[0].items if i.kind == "image").image == picture.image
 
 
 # ---------------------------------------------------------------- conference polish

@@ -37,6 +37,7 @@ FLAGS = ("--headless", "--disable-gpu", "--no-first-run", "--no-default-browser-
          "--hide-scrollbars", "--disable-dev-shm-usage", "--remote-debugging-pipe")
 BLOCKED = ("http://*", "https://*", "ws://*", "wss://*", "ftp://*")
 TIMEOUT = 30.0
+STREAM_CHUNK = 4 << 20      # bytes asked for by each IO.read of a printed PDF
 
 
 def find_chrome() -> str:
@@ -157,10 +158,17 @@ class Browser:
 
     def __init__(self, proc: subprocess.Popen[bytes], pipe: _Pipe, workdir: Path):
         self.proc, self.pipe, self.workdir = proc, pipe, workdir
+        self.closed = self.quitting = False
 
     @classmethod
     def launch(cls, executable: str | None = None) -> Browser:
         """Return a started browser with a fresh profile; raise BuildError when missing."""
+        return cls.start(executable).ready()
+
+    @classmethod
+    def start(cls, executable: str | None = None) -> Browser:
+        """Return a browser whose process is starting; call ready() before using it.
+        (Started early, Chromium gets going while the caller does something else.)"""
         chrome = executable or find_chrome()
         # Named with this process's id: an export that was killed leaves it behind, and
         # the next export removes it (`fsutil.clean_stale_temp`).
@@ -183,13 +191,16 @@ class Browser:
                                     preexec_fn=expose_pipes)
         os.close(cmd_r)
         os.close(res_w)
-        browser = cls(proc, _Pipe(cmd_w, res_r, log), workdir)
+        return cls(proc, _Pipe(cmd_w, res_r, log), workdir)
+
+    def ready(self) -> Browser:
+        """Return this browser once it answers; close it and raise BuildError if it fails."""
         try:
-            browser.pipe.call("Target.setDiscoverTargets", {"discover": True})
+            self.pipe.call("Target.setDiscoverTargets", {"discover": True})
         except BaseException:
-            browser.close()
+            self.close()
             raise
-        return browser
+        return self
 
     def __enter__(self) -> Browser:
         return self
@@ -231,20 +242,31 @@ class Browser:
                     return self._attach(info["targetId"], None, None, block_network)
             self.pipe.pump(deadline - time.monotonic(), "a new window")
 
+    def quit(self) -> None:
+        """Ask Chromium to exit, without waiting for it to (close() waits): it shuts
+        down while the caller goes on."""
+        if not self.quitting:
+            self.quitting = True
+            self.pipe.send("Browser.close")
+
     def close(self) -> None:
-        """Close Chromium and remove its temporary profile."""
+        """Close Chromium and remove its temporary profile (once: the pipe's fd numbers
+        may belong to other files afterwards)."""
+        if self.closed:
+            return
+        self.closed = True
         if self.proc.poll() is None:
             try:
-                self.pipe.send("Browser.close")
+                self.quit()
                 self.proc.wait(timeout=10)
-            except (OSError, subprocess.TimeoutExpired):
+            except (OSError, BuildError, subprocess.TimeoutExpired):
                 self.proc.kill()
                 self.proc.wait()
         for fd in (self.pipe.write_fd, self.pipe.read_fd):
             try:
                 os.close(fd)
             except OSError:
-                pass  # already closed by an earlier close()
+                pass  # not open any more
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
@@ -346,7 +368,24 @@ class Page:
         params = {"printBackground": True, "preferCSSPageSize": True,
                   "displayHeaderFooter": False, "marginTop": 0, "marginBottom": 0,
                   "marginLeft": 0, "marginRight": 0, **options}
-        return base64.b64decode(self.call("Page.printToPDF", params, 300)["data"])
+        # As a stream, read in chunks: a deck's PDF of many megabytes as one reply would
+        # be one huge JSON string for Chromium to build and for us to parse and decode.
+        params["transferMode"] = "ReturnAsStream"
+        handle = self.call("Page.printToPDF", params, 300)["stream"]
+        try:
+            return self.read_stream(handle)
+        finally:
+            self.call("IO.close", {"handle": handle})
+
+    def read_stream(self, handle: str) -> bytes:
+        """Return the whole content of a DevTools stream (IO.read until eof)."""
+        out = bytearray()
+        while True:
+            chunk = self.call("IO.read", {"handle": handle, "size": STREAM_CHUNK})
+            data = chunk.get("data", "")
+            out += base64.b64decode(data) if chunk.get("base64Encoded") else data.encode()
+            if chunk.get("eof"):
+                return bytes(out)
 
     def close(self) -> None:
         """Close this tab."""

@@ -20,6 +20,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
 from pypdf.generic import ArrayObject, ByteStringObject, NameObject, NumberObject
 
+from deckbuilder.export import passthrough
 from deckbuilder.export.browser import Page
 from deckbuilder.errors import BuildError
 from deckbuilder import markup
@@ -58,6 +59,8 @@ JPEG_QUALITY = 90
 EPOCH = date(1980, 1, 1)             # the dates of an undated talk's PDFs
 TOP_LEVEL = ("title", "credits", "closing")   # outline entries never under a section
 HANDOUT_SCALE = 2   # device pixels per canvas px in the handout's slide images
+ID_MARK = b"deckbuilder:ID:\0"   # 16 bytes: where a PDF's document ID goes, until known
+TRAILER_BYTES = 4096               # the end of a written PDF, which holds its trailer
 
 
 def open_print_view(page: Page, deck_html: Path, slides: int) -> list[dict[str, float]]:
@@ -134,9 +137,12 @@ def _title(slide: Slide, page: int) -> str:
 
 
 def finished(pdf: bytes, info: Mapping[str, str], when: date | None,
-             bookmarks: Sequence[Bookmark] = ()) -> bytes:
+             bookmarks: Sequence[Bookmark] = (),
+             originals: Mapping[int, Path] | None = None) -> bytes:
     """Return `pdf` rewritten to be reproducible, with these document-information fields
     (empty ones left out) and the outline; a file that is not a PDF is returned as is.
+    With `originals`, it was printed with stand-ins for these pictures, which get their
+    pictures' data (raise passthrough.Mismatch when they are not found).
 
     Chromium stamps the time of printing; the dates become the talk's day (1 January
     1980 without one, as in the PPTX), and the document ID a hash of the content, so
@@ -151,6 +157,8 @@ def finished(pdf: bytes, info: Mapping[str, str], when: date | None,
         writer = PdfWriter(clone_from=reader)
     except PdfReadError:
         return pdf
+    if originals:
+        passthrough.swap(writer, originals)
     stamp = f"D:{(when or EPOCH):%Y%m%d}000000Z"
     fields = {f"/{key}": value for key, value in info.items() if value}
     producer = (reader.metadata or {}).get("/Producer")
@@ -161,13 +169,16 @@ def finished(pdf: bytes, info: Mapping[str, str], when: date | None,
         for child in mark.children:
             writer.add_outline_item(title=child.title, page_number=child.page, parent=parent)
     # Chromium writes no document ID; one drawn from the content (pypdf has no public
-    # setter for it) identifies the file and keeps its bytes reproducible.
-    digest = hashlib.sha256(_written(writer)).digest()[:16]
-    writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
-    return _written(writer)
-
-
-def _written(writer: PdfWriter) -> bytes:
+    # setter for it) identifies the file and keeps its bytes reproducible. The file is
+    # written once, with a mark of the same length where the ID goes in the trailer.
+    writer._ID = ArrayObject([ByteStringObject(ID_MARK), ByteStringObject(ID_MARK)])
     out = io.BytesIO()
     writer.write(out)
+    with out.getbuffer() as written:   # patched in place: the file is tens of MB
+        digest = hashlib.sha256(written).digest()[:16].hex().encode()
+        start = max(0, len(written) - TRAILER_BYTES)
+        tail = bytes(written[start:])
+        at = tail.rindex(b"/ID")
+        written[start:] = tail[:at] + tail[at:].replace(ID_MARK.hex().encode(), digest)
     return out.getvalue()
+

@@ -1,27 +1,30 @@
 """`deckbuilder export`: the conference outputs, a slides PDF, a handout PDF, the sources
 list and a bundle.
 
-The deck is built once by `build.build` into a temporary folder (the folder deck, and
-the PPTX and one-file HTML when a bundle is wanted); nothing reaches the output folder unless that build
-passed every check. One headless Chromium then prints the deck from reveal's print view
-(again with pictures re-sampled for print when the PDF is over `max_pdf_mb`) and, for
-the handout, cuts each laid-out slide into an image and prints an A4 page per two slides
-from the theme's `handout.html.j2`. PDFs are rewritten to be reproducible, the slides
-PDF with an outline. Everything is made in memory or in the temporary folder first,
-then each output replaces its previous version atomically.
+The deck is planned once by `build.build` in a temporary folder (which writes the PPTX,
+for a bundle); nothing reaches the output folder unless that build passed every check.
+One headless Chromium, started meanwhile, then prints the deck from reveal's print view,
+with stand-ins for the PNG pictures whose own data the PDF then gets (`passthrough`),
+again with pictures re-sampled for print when the PDF is over `max_pdf_mb`; for the
+handout, it cuts each laid-out slide of the real deck into an image and prints an A4
+page per two slides from the theme's `handout.html.j2`. PDFs are rewritten to be
+reproducible, the slides PDF with an outline. Everything is made in memory or in the
+temporary folder first, then each output replaces its previous version atomically.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from deckbuilder import __version__
 from deckbuilder import build as build_mod
+from deckbuilder.export import passthrough
 from deckbuilder.export import pdf as pdfprint
 from deckbuilder.export import shrink
 from deckbuilder.export import sources as sources_mod
@@ -111,24 +114,26 @@ def export(spec_path: Path, outputs: Sequence[str] = ("pdf",), out_dir: Path | N
     # before building: a missing browser is reported at once
     chrome = find_chrome() if wanted & PRINTED else None
     clean_stale_temp(("export", "chrome"))   # what exports that were killed left
-    with tempfile.TemporaryDirectory(prefix=temp_prefix("export")) as tmp:
-        work = Path(tmp)
-        formats = ("html", "pptx") if "bundle" in wanted else ("html",)
-        # The folder deck: Chromium loads its pictures as files, not as base64 text it
-        # must decode from one huge page; the one-file deck (for the bundle) is drawn
-        # from the same plan and the same normalised images.
+    with contextlib.ExitStack() as stack:
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(
+            prefix=temp_prefix("export"))))
+        # Started before the build: Chromium gets going while the deck is made.
+        browser = stack.enter_context(Browser.start(chrome)) if chrome else None
+        # Only the PPTX, for a bundle: the folder decks Chromium prints are written for
+        # it (`_slides_pdf`); the one-file deck (for the bundle) is drawn from the same
+        # plan and the same normalised images.
+        formats = ("pptx",) if "bundle" in wanted else ()
         built = build_mod.build(Path(spec_path), formats, work / "deck", strict, allow_missing,
                                 progress, cache_dir, fetch_remote=fetch_remote)
         deck, theme, talk = built.deck, built.theme, built.talk
         # build returns what it planned with
         assert deck is not None and theme is not None and talk is not None
-        deck_html = next(p for p in built.outputs if p.name == "index.html")
         out = Path(out_dir) if out_dir is not None else Path(spec_path).parent / "build"
         check(build_mod.claim_outputs(talk, out, targets(out, talk.name, wanted)),
               strict, BuildError)
         limit = max_pdf_mb if max_pdf_mb is not None else float(theme.get("export.max_pdf_mb"))
-        printed = (_print(chrome, deck, theme, deck_html, work, wanted, say, max_pdf_mb)
-                   if chrome else _Printed(None, None, ()))
+        printed = (_print(browser, deck, theme, work, wanted, say, max_pdf_mb)
+                   if browser else _Printed(None, None, ()))
         diags = (list(built.warnings) + _cut_warnings(deck, printed.cut, Path(spec_path))
                  + _size_warnings(printed, limit, max_pdf_mb is not None, Path(spec_path)))
         check(diags, strict, BuildError)
@@ -149,64 +154,86 @@ def targets(out: Path, name: str, wanted: set[str]) -> list[Path]:
     return [out / f for o in OUTPUTS if o in wanted for f in files[o]]
 
 
-def _print(chrome: str, deck: Deck, theme: theme_mod.Theme, deck_html: Path, work: Path,
+def _print(browser: Browser, deck: Deck, theme: theme_mod.Theme, work: Path,
            wanted: set[str], say: Progress, max_pdf_mb: float | None) -> _Printed:
     """Return the slides PDF and the handout (each if wanted), made by one Chromium."""
+    say("starting Chromium")
+    printed = _printed(browser.ready(), deck, theme, work, wanted, say, max_pdf_mb)
+    browser.quit()   # it shuts down while the outputs are written (the export's close waits)
+    return printed
+
+
+def _printed(browser: Browser, deck: Deck, theme: theme_mod.Theme, work: Path,
+             wanted: set[str], say: Progress, max_pdf_mb: float | None) -> _Printed:
     need_pdf, need_handout = bool(wanted & {"pdf", "bundle"}), bool(wanted & {"handout", "bundle"})
     slides = len(deck.slides)
-    say("starting Chromium")
-    with Browser.launch(chrome) as browser:
-        page = browser.new_page(deck.width, deck.height)
-        say("laying the slides out for print")
-        rects = pdfprint.open_print_view(page, deck_html, slides)
-        pdf, ppi = None, None
-        if need_pdf:
-            say("printing the slides")
-            pdf = _slides_pdf(page.pdf(), deck)
-            if max_pdf_mb is not None and len(pdf) > max_pdf_mb * MB:
-                pdf, ppi, rects = _smaller(page, deck, theme, work, pdf, max_pdf_mb, say)
-        if not need_handout:
-            return _Printed(pdf, None, (), ppi)
-        say(f"capturing {slides} slide images for the handout")
-        shots = pdfprint.slide_images(page, rects)
-        page.close()
-        handout_html = handout_page(deck, theme, shots, work / "handout")
-        say("printing the handout")
-        data, cut = pdfprint.print_handout(browser.new_page(*A4_PX), handout_html)
-        handout = _checked(data, math.ceil(slides / PER_SHEET), "the handout",
-                           _info(deck, " (handout)"), deck)
+    page = browser.new_page(deck.width, deck.height)
+    pdf, ppi, shown = None, None, deck
+    if need_pdf:
+        pdf = _slides_pdf(page, deck, theme, work / "print", say)
+        if max_pdf_mb is not None and len(pdf) > max_pdf_mb * MB:
+            pdf, ppi, shown = _smaller(page, deck, theme, work, pdf, max_pdf_mb, say)
+    if not need_handout:
+        return _Printed(pdf, None, (), ppi)
+    # The slides PDF's view shows stand-ins: the handout's images need the pictures.
+    say("laying the slides out for the handout")
+    shown_html = html.write(shown, work / "shown", "deck", theme)
+    rects = pdfprint.open_print_view(page, shown_html, slides)
+    say(f"capturing {slides} slide images for the handout")
+    shots = pdfprint.slide_images(page, rects)
+    page.close()
+    handout_html = handout_page(deck, theme, shots, work / "handout")
+    say("printing the handout")
+    data, cut = pdfprint.print_handout(browser.new_page(*A4_PX), handout_html)
+    handout = _checked(data, math.ceil(slides / PER_SHEET), "the handout",
+                       _info(deck, " (handout)"), deck)
     return _Printed(pdf, handout, tuple(cut), ppi)
 
 
-def _slides_pdf(data: bytes, deck: Deck) -> bytes:
-    return _checked(data, len(deck.slides), "the slides PDF", _info(deck), deck,
-                    pdfprint.outline(deck))
+def _slides_pdf(page: Page, deck: Deck, theme: theme_mod.Theme, folder: Path,
+                say: Progress) -> bytes:
+    """Return the finished slides PDF of `deck`, printed from a folder deck in `folder`
+    with stand-ins for its PNG pictures, which the PDF then gets as they are. (A folder
+    deck: Chromium loads its pictures as files, not as base64 text it must decode from
+    one huge page.)"""
+    shown = passthrough.stand_ins(deck, folder / "stand-ins")
+    view = html.write(shown.deck, folder, "view", theme, stretched=shown.files)
+    say("laying the slides out for print")
+    pdfprint.open_print_view(page, view, len(deck.slides))
+    say("printing the slides")
+    try:
+        return _checked(page.pdf(), len(deck.slides), "the slides PDF", _info(deck), deck,
+                        pdfprint.outline(deck), shown.originals)
+    except passthrough.Mismatch:   # a Chromium that prints the stand-ins another way
+        pdfprint.open_print_view(page, html.write(deck, folder, "deck", theme),
+                                 len(deck.slides))
+        return _checked(page.pdf(), len(deck.slides), "the slides PDF", _info(deck), deck,
+                        pdfprint.outline(deck))
 
 
 def _smaller(page: Page, deck: Deck, theme: theme_mod.Theme, work: Path, pdf: bytes,
-             max_pdf_mb: float, say: Progress) -> tuple[bytes, int, list[dict[str, float]]]:
+             max_pdf_mb: float, say: Progress) -> tuple[bytes, int, Deck]:
     """Return the slides PDF printed again with its pictures re-sampled for print, at the
     first of shrink.STEPS that brings it under `max_pdf_mb` (else the last), with that
-    ppi and the print view's page rects (the page now shows that deck)."""
+    ppi and the deck with those pictures."""
     for ppi, quality in shrink.STEPS:
         say(f"the slides PDF is {len(pdf) / MB:.1f} MB: printing it with pictures at {ppi} ppi")
         smaller = shrink.for_print(deck, work / f"print-{ppi}", ppi, quality)
-        deck_html = html.write(smaller, work / f"print-{ppi}-deck", "deck", theme)
-        rects = pdfprint.open_print_view(page, deck_html, len(deck.slides))
-        pdf = _slides_pdf(page.pdf(), deck)
+        pdf = _slides_pdf(page, smaller, theme, work / f"print-{ppi}-deck", say)
         if len(pdf) <= max_pdf_mb * MB:
             break
-    return pdf, ppi, rects
+    return pdf, ppi, smaller
 
 
 def _checked(pdf: bytes, expected: int, what: str, info: dict[str, str], deck: Deck,
-             bookmarks: Sequence[pdfprint.Bookmark] = ()) -> bytes:
-    """Return `pdf` finished (metadata, dates, outline, ID), after checking it has
-    `expected` pages."""
+             bookmarks: Sequence[pdfprint.Bookmark] = (),
+             originals: Mapping[int, Path] | None = None) -> bytes:
+    """Return `pdf` finished (metadata, dates, outline, ID, the stand-ins' pictures),
+    after checking it has `expected` pages."""
     pages = pdfprint.count_pages(pdf)
     if pages != expected:
         raise BuildError(f"Chromium printed {pages} pages for {what}, expected {expected}")
-    return pdfprint.finished(pdf, info, deck.date, bookmarks)
+    return pdfprint.finished(pdf, info, deck.date, bookmarks, originals)
 
 
 def _info(deck: Deck, suffix: str = "") -> dict[str, str]:

@@ -14,7 +14,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Iterable, Sequence
+from typing import IO, Any, Collection, Iterable, Sequence
 
 import jinja2
 import jinja2.sandbox
@@ -351,8 +351,10 @@ def _reveal_config(deck: Deck) -> dict[str, Any]:
             "transition": "fade", "transitionSpeed": "fast", "backgroundTransition": "none"}
 
 
-def render(deck: Deck, theme: Theme, bundle: _Bundle, cdn: bool = False) -> tuple[str, str]:
-    """Return (index.html, deck.css) for the deck, adding every file used to `bundle`."""
+def render(deck: Deck, theme: Theme, bundle: _Bundle, cdn: bool = False,
+           stretched: Collection[Path] = ()) -> tuple[str, str]:
+    """Return (index.html, deck.css) for the deck, adding every file used to `bundle`;
+    the pictures of the files `stretched` fill their boxes whatever their own aspect."""
     env = environment(theme)
     images = {i.image: bundle.image(i.image) for s in deck.slides for i in s.items
               if i.kind == "image" and i.image is not None and not i.placeholder}
@@ -363,6 +365,7 @@ def render(deck: Deck, theme: Theme, bundle: _Bundle, cdn: bool = False) -> tupl
         deck=deck, theme=theme, settings=theme.settings,
         font_faces=_font_faces(deck, bundle, theme, css_dir) + _fallback_faces(extra, bundle,
                                                                                 css_dir))
+    css += "".join(_stretch_css(images[path]) for path in stretched if path in images)
     styles, scripts = _assets(bundle, cdn)
     styles.append({"inline": _style_text(css)} if bundle.inline else {"url": "assets/deck.css"})
     html = env.get_template("deck.html.j2").render(
@@ -371,6 +374,11 @@ def render(deck: Deck, theme: Theme, bundle: _Bundle, cdn: bool = False) -> tupl
         text_css=lambda style, text="": text_css(style, theme, text, used), box_css=box_css,
         crop_css=crop_css)
     return html, css
+
+
+def _stretch_css(url: str) -> str:
+    # After the theme's rules, and above them: what export's print stand-ins need.
+    return f'\n.db-image img[src="{url}"] {{ object-fit: fill !important; }}'
 
 
 def _fallback_faces(extra: Sequence[html_fonts.Subset], bundle: _Bundle,
@@ -411,14 +419,16 @@ def target(out_dir: Path, name: str, single_file: bool = False) -> Path:
 
 
 def write(deck: Deck, out_dir: Path, name: str, theme: Theme, single_file: bool = False,
-          cdn: bool = False, batch: Batch | None = None) -> Path:
+          cdn: bool = False, batch: Batch | None = None,
+          stretched: Collection[Path] = ()) -> Path:
     """Write the reveal.js deck; return OUTDIR/<name>/index.html or OUTDIR/<name>.html.
 
     With `batch`, the deck is rendered and added to it, and written only when the batch
-    is committed (together with a build's other formats, all or none).
+    is committed (together with a build's other formats, all or none). The pictures of
+    the files `stretched` fill their boxes (export's print stand-ins).
     """
     bundle = _Bundle(inline=single_file)
-    html, css = render(deck, theme, bundle, cdn)
+    html, css = render(deck, theme, bundle, cdn, stretched)
     html = outputs.mark_text(html)
     dest = target(out_dir, name, single_file)
     into = Batch() if batch is None else batch
