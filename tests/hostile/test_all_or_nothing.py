@@ -70,6 +70,8 @@ def test_a_failed_replacement_puts_back_what_was_replaced(built, monkeypatch, fa
 
     def failing(real):
         def call(*args):
+            if Path(args[1]).parent != out:   # a cache entry (slides, images): not a deck
+                return real(*args)
             calls.append(args)
             if len(calls) == fail_at:
                 raise OSError(errno.EIO, "Input/output error", str(args[-1]))
