@@ -126,7 +126,7 @@ def _add_slide(add_slide, layout, planned: Slide, deck: Deck):
         if ph._element not in used:
             ph._element.getparent().remove(ph._element)
     if planned.notes:
-        frame = slide.notes_slide.notes_text_frame
+        frame = add_slide.notes_page(slide.part).notes_slide.notes_text_frame
         if frame is not None:  # python-pptx#983: odd notes masters have no body
             frame.text = clean(planned.notes)
     return slide

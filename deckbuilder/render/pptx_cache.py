@@ -35,14 +35,13 @@ from pptx.parts.slide import NotesSlidePart, SlidePart
 
 from deckbuilder.fsutil import atomic_write_bytes
 from deckbuilder.model import Deck, Slide
-from deckbuilder.render.pptx_package import FileImagePart
+from deckbuilder.render.pptx_package import NOTES_PARTNAME, FileImagePart
 from deckbuilder.render.pptx_text import emu
 
 # Bump when a change to drawing changes a slide's XML. (The source of the modules that
 # draw is part of every key as well, so a forgotten bump costs a redraw, not a wrong deck.)
 PPTX_CACHE_VERSION = 1
 FOLDER = "pptx-slides"        # under the image cache folder (fsutil.cache_root)
-NOTES_PARTNAME = "/ppt/notesSlides/notesSlide%d.xml"   # python-pptx's, as it names them
 # The modules whose code decides a slide's XML.
 _DRAWING = ("pptx.py", "pptx_text.py", "pptx_placeholders.py", "pptx_master.py",
             "pptx_package.py", "pptx_cache.py")
