@@ -375,6 +375,21 @@ def test_placeholders_are_cloned_from_the_layout_alone_as_python_pptx_clones():
             assert add_slide(ours.slide_layouts[n]).part.blob == expected
 
 
+def test_a_picture_sized_on_both_sides_is_not_read_for_its_size(tmp_path, monkeypatch):
+    scale = inspect.getsource(ImagePart.scale)
+    assert "if scaled_cx and scaled_cy:\n            return scaled_cx, scaled_cy" in scale
+    picture = draw(tmp_path / "a.png", (30, 20))
+    prs = Presentation()
+    pptx_package.index(prs.part.package)
+    part = prs.part.package.get_or_add_image_part(str(picture))
+    assert isinstance(part, pptx_package.FileImagePart)
+    assert part.scale(None, None) == ImagePart.scale(part, None, None)   # from the file
+    assert part.scale(Inches(1), None) == ImagePart.scale(part, Inches(1), None)
+    monkeypatch.setattr(pptx_package.FileImagePart, "_blob", property(
+        lambda self: pytest.fail("read for a size that was given")))
+    assert part.scale(Inches(1), Inches(2)) == (Inches(1), Inches(2))
+
+
 def test_notes_pages_are_the_same_new_page_as_python_pptx_makes():
     made = inspect.getsource(NotesSlidePart.new)
     assert "notes_slide.clone_master_placeholders(notes_master_part.notes_master)" in made
