@@ -375,6 +375,31 @@ def test_placeholders_are_cloned_from_the_layout_alone_as_python_pptx_clones():
             assert add_slide(ours.slide_layouts[n]).part.blob == expected
 
 
+def test_shapes_and_placeholders_are_listed_as_python_pptx_lists_them(tmp_path):
+    from pptx.oxml.shapes.groupshape import CT_GroupShape
+    from pptx.oxml.shapes.shared import BaseShapeElement
+    from pptx.shapes.shapetree import SlidePlaceholders
+
+    from deckbuilder.render import pptx_placeholders as placeholders
+
+    assert "for elm in self.iterchildren():\n            if elm.tag in self._shape_tags:" \
+        in inspect.getsource(CT_GroupShape.iter_shape_elms)
+    assert 'self.xpath("./*[1]/p:nvPr/p:ph")' in inspect.getsource(BaseShapeElement.ph.fget)
+    assert "key=lambda e: e.ph_idx" in inspect.getsource(SlidePlaceholders.__iter__)
+    assert "SlideShapeFactory(e, self)" in inspect.getsource(SlidePlaceholders.__iter__)
+    prs = Presentation()
+    picture = str(draw(tmp_path / "a.png", (30, 20)))
+    for layout in prs.slide_layouts:
+        slide = prs.slides.add_slide(layout)
+        slide.shapes.add_picture(picture, 0, 0, 10, 10)
+        slide.shapes.add_textbox(0, 0, 10, 10)
+        assert placeholders.shape_elements(slide.shapes._spTree) == [
+            shape.element for shape in slide.shapes]
+        listed = placeholders.slide_placeholders(slide)
+        assert [(kind, type(ph), ph.element) for kind, ph in listed] == [
+            (ph.placeholder_format.type, type(ph), ph.element) for ph in slide.placeholders]
+
+
 def test_a_picture_sized_on_both_sides_is_not_read_for_its_size(tmp_path, monkeypatch):
     scale = inspect.getsource(ImagePart.scale)
     assert "if scaled_cx and scaled_cy:\n            return scaled_cx, scaled_cy" in scale

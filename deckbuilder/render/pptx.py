@@ -98,8 +98,8 @@ def _add_slide(add_slide, layout, planned: Slide, deck: Deck):
     if planned.background and deck.template is None:  # a template's layouts decide
         slide.background.fill.solid()
         slide.background.fill.fore_color.rgb = rgb(planned.background)
-    cloned = list(slide.placeholders)
-    holders = {ph.placeholder_format.type: ph for ph in cloned}
+    cloned = placeholders.slide_placeholders(slide)
+    holders = dict(cloned)   # by type, the last of a type kept
     roles = placeholders.placeholder_roles(planned)
     body = [i for i in planned.items if roles.get(id(i)) == "body"]
     used = set()
@@ -122,7 +122,7 @@ def _add_slide(add_slide, layout, planned: Slide, deck: Deck):
     _theme_fonts(slide, deck.font)
     if deck.template is not None:
         _scheme_colours(slide, deck)
-    for ph in cloned:
+    for _, ph in cloned:
         if ph._element not in used:
             ph._element.getparent().remove(ph._element)
     if planned.notes:
@@ -151,10 +151,10 @@ def _slides(add_slide, layouts, deck: Deck, cache: pptx_cache.SlideCache) -> Non
 def _theme_fonts(slide, font: str) -> None:
     """Refer to the deck's font through the theme (+mj-lt in titles, +mn-lt elsewhere),
     so PowerPoint's Design → Fonts and a template's fonts apply to it."""
-    for shape in slide.shapes:
-        title = shape.is_placeholder and shape.placeholder_format.type in (PH.TITLE,
-                                                                             PH.CENTER_TITLE)
-        for latin in shape._element.iter(qn("a:latin")):
+    for shape in placeholders.shape_elements(slide.shapes._spTree):
+        ph = placeholders.ph_element(shape)
+        title = ph is not None and placeholders.ph_type(ph) in (PH.TITLE, PH.CENTER_TITLE)
+        for latin in shape.iter(qn("a:latin")):
             if latin.get("typeface") == font:
                 latin.set("typeface", "+mj-lt" if title else "+mn-lt")
 

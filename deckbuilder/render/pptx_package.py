@@ -72,6 +72,10 @@ PPTX_INTERNALS = (
     # the slide adder's copies of what python-pptx makes the same for every slide:
     "clone_layout_placeholders appends the clones to the slide's spTree, named and "
     "numbered from that tree alone (empty on a new slide), so they depend on the layout",
+    # pptx_placeholders, which lists a slide's shapes and placeholders without xpath:
+    "a shape collection lists the shape tree's children tagged CT_GroupShape._shape_tags; "
+    "a placeholder is a shape with ./*[1]/p:nvPr/p:ph, of ph/@type (default obj), listed "
+    "by slide.placeholders in ph/@idx order (default 0), each as SlideShapeFactory makes it",
     "ImagePart.scale(cx, cy) returns (cx, cy) as given when both are non-zero, and reads "
     "the image only to size a picture of no width or height",
     "NotesSlidePart.new makes a page from CT_NotesSlide.new() and the notes master's "

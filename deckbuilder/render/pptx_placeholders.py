@@ -10,6 +10,8 @@ from typing import Sequence
 from lxml import etree
 from pptx.enum.shapes import PP_PLACEHOLDER
 from pptx.oxml.ns import qn
+from pptx.oxml.shapes.groupshape import CT_GroupShape
+from pptx.shapes.shapetree import SlideShapeFactory
 
 from deckbuilder.model import EMU_PER_PX, Box, Item, Slide, TextStyle
 from deckbuilder.render.pptx_text import clean, emu, fill_text, frame_setup, paragraph, pt
@@ -19,6 +21,40 @@ PH_OF = {"title": PH.TITLE, "center-title": PH.CENTER_TITLE, "subtitle": PH.SUBT
 BODY_ROLES = ("heading", "paragraph", "bullet", "marker")
 FOOTER_OF = {"footer": PH.FOOTER, "slide-number": PH.SLIDE_NUMBER}
 _AFTER_BULLET = ("a:tabLst", "a:defRPr", "a:extLst")   # what follows a bullet in a:pPr
+_NVPR, _PH = qn("p:nvPr"), qn("p:ph")
+
+
+# ---------------------------------------------------------------- a slide's shapes
+# python-pptx finds a shape's placeholder with an xpath, for every shape, every time a
+# shape collection is listed or a proxy made (~40 a slide); these read the XML as it
+# does, one lookup per level.
+
+
+def shape_elements(tree) -> list:
+    """Return the shapes of a shape tree as python-pptx's collections list them: its
+    children of a shape's tag, in order."""
+    return [e for e in tree.iterchildren() if e.tag in CT_GroupShape._shape_tags]
+
+
+def ph_element(shape):
+    """Return the shape's p:ph (where python-pptx looks: ./*[1]/p:nvPr/p:ph), or None
+    when it is not a placeholder."""
+    first = next(shape.iterchildren(etree.Element), None)
+    nvpr = first.find(_NVPR) if first is not None else None
+    return nvpr.find(_PH) if nvpr is not None else None
+
+
+def ph_type(ph) -> PP_PLACEHOLDER:
+    return PH.from_xml(ph.get("type", "obj"))   # python-pptx's default: an object
+
+
+def slide_placeholders(slide) -> list[tuple[PP_PLACEHOLDER, object]]:
+    """Return the slide's placeholders as python-pptx's slide.placeholders lists them
+    (in idx order), each as its type and python-pptx's proxy."""
+    found = [(e, ph) for e in shape_elements(slide.shapes._spTree)
+             if (ph := ph_element(e)) is not None]
+    found.sort(key=lambda pair: int(pair[1].get("idx", "0")))   # its default idx: 0
+    return [(ph_type(ph), SlideShapeFactory(e, slide.shapes)) for e, ph in found]
 
 
 def placeholder_roles(planned: Slide) -> dict[int, str]:
