@@ -289,3 +289,20 @@ def test_sizes_python_pptx_refuses_are_refused():
     (frame, _), _ = _two_frames(False)
     with pytest.raises(ValueError):
         pptx_text.fill_text(frame, item)
+
+
+@pytest.mark.parametrize("text", ["one line", "a\n\nb", "tab\there", "", "trailing\n",
+                                  "ü 日本 — &<>", "vertical\vtab"])
+def test_notes_are_written_where_and_as_python_pptx_writes_them(text):
+    from deckbuilder.render import pptx_placeholders
+
+    prs = Presentation()
+    ours, theirs = (prs.slides.add_slide(prs.slide_layouts[6]).notes_slide for _ in range(2))
+    body = pptx_placeholders.notes_body(ours.part)
+    assert body is ours.notes_text_frame._txBody
+    pptx_text.plain_text(body, text)
+    theirs.notes_text_frame.text = pptx_text.clean(text)
+    assert ours.part.blob == theirs.part.blob
+    page = prs.slides.add_slide(prs.slide_layouts[6]).notes_slide
+    page.notes_placeholder.element.getparent().remove(page.notes_placeholder.element)
+    assert pptx_placeholders.notes_body(page.part) is None   # python-pptx#983

@@ -28,7 +28,7 @@ from deckbuilder.model import Deck, Item, Slide
 from deckbuilder.render import pptx_background, pptx_cache, pptx_master, pptx_package
 from deckbuilder.render import pptx_placeholders as placeholders
 from deckbuilder.render.pptx_placeholders import PH, PH_OF
-from deckbuilder.render.pptx_text import clean, emu, fill_text, rgb
+from deckbuilder.render.pptx_text import clean, emu, fill_text, plain_text, rgb
 from deckbuilder.template import open_template
 
 SLIDE_EMU = {(1280, 720): (12192000, 6858000), (960, 720): (9144000, 6858000)}
@@ -126,9 +126,9 @@ def _add_slide(add_slide, layout, planned: Slide, deck: Deck):
         if ph._element not in used:
             ph._element.getparent().remove(ph._element)
     if planned.notes:
-        frame = add_slide.notes_page(slide.part).notes_slide.notes_text_frame
-        if frame is not None:  # python-pptx#983: odd notes masters have no body
-            frame.text = clean(planned.notes)
+        body = placeholders.notes_body(add_slide.notes_page(slide.part))
+        if body is not None:
+            plain_text(body, planned.notes)
     return slide
 
 

@@ -57,6 +57,17 @@ def slide_placeholders(slide) -> list[tuple[PP_PLACEHOLDER, object]]:
     return [(ph_type(ph), SlideShapeFactory(e, slide.shapes)) for e, ph in found]
 
 
+def notes_body(page):
+    """Return the a:txBody of a notes page's notes, where python-pptx's
+    notes_text_frame finds it (the first body placeholder, in document order), or None
+    when the page has none (python-pptx#983: odd notes masters have no body)."""
+    for shape in shape_elements(page._element.cSld.spTree):
+        ph = ph_element(shape)
+        if ph is not None and ph_type(ph) == PH.BODY:
+            return shape.get_or_add_txBody()
+    return None
+
+
 def placeholder_roles(planned: Slide) -> dict[int, str]:
     """Return which planned items go into the layout's placeholders, by item id.
 

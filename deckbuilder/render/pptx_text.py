@@ -232,6 +232,18 @@ def _line_pitch(ppr, px: float) -> None:
     ppr.insert(0, spacing)
 
 
+def plain_text(body, text: str) -> None:
+    """Put plain text in a text body (a:txBody), as python-pptx's TextFrame.text does:
+    its paragraphs replaced by one a:p per line, a line's text in one a:r, an empty line
+    an empty a:p. Cleaned first, nothing is left that python-pptx would split or escape."""
+    for old in body.findall(qn("a:p")):
+        body.remove(old)
+    for line in clean(text).split("\n"):
+        p = etree.SubElement(body, qn("a:p"))
+        if line:
+            etree.SubElement(etree.SubElement(p, qn("a:r")), qn("a:t")).text = line
+
+
 def fill_text(frame, item: Item) -> None:
     style = item.style or TextStyle(font="Calibri", size=18)
     frame_setup(frame, style.valign)
