@@ -396,7 +396,7 @@ def test_shapes_and_placeholders_are_listed_as_python_pptx_lists_them(tmp_path):
         assert placeholders.shape_elements(slide.shapes._spTree) == [
             shape.element for shape in slide.shapes]
         listed = placeholders.slide_placeholders(slide)
-        assert [(kind, type(ph), ph.element) for kind, ph in listed] == [
+        assert [(kind, type(placeholders.proxy(slide, e)), e) for kind, e in listed] == [
             (ph.placeholder_format.type, type(ph), ph.element) for ph in slide.placeholders]
 
 

@@ -99,20 +99,21 @@ def _add_slide(add_slide, layout, planned: Slide, deck: Deck):
         slide.background.fill.solid()
         slide.background.fill.fore_color.rgb = rgb(planned.background)
     cloned = placeholders.slide_placeholders(slide)
-    holders = dict(cloned)   # by type, the last of a type kept
+    holders = dict(cloned)   # elements by type, the last of a type kept
     roles = placeholders.placeholder_roles(planned)
     body = [i for i in planned.items if roles.get(id(i)) == "body"]
     used = set()
     for item in planned.items:
         role = roles.get(id(item))
         if role == "body":
-            holder = holders.get(PH.OBJECT) or holders.get(PH.BODY)
+            holder = placeholders.first_of(holders, PH.OBJECT, PH.BODY)
             if holder is None:          # a template's layout without a body: text boxes
                 _draw(slide, item)
             elif item is body[0]:
-                used.add(placeholders.body(slide, holder, body))
+                used.add(placeholders.body(slide, placeholders.proxy(slide, holder), body))
         elif role is not None and PH_OF[role] in holders:
-            used.add(placeholders.fill(slide, holders[PH_OF[role]], item))
+            holder = placeholders.proxy(slide, holders[PH_OF[role]])
+            used.add(placeholders.fill(slide, holder, item))
         elif deck.template is not None and item.role in placeholders.FOOTER_OF:
             if not placeholders.footer(slide, item):
                 _draw(slide, item)
@@ -122,9 +123,9 @@ def _add_slide(add_slide, layout, planned: Slide, deck: Deck):
     _theme_fonts(slide, deck.font)
     if deck.template is not None:
         _scheme_colours(slide, deck)
-    for _, ph in cloned:
-        if ph._element not in used:
-            ph._element.getparent().remove(ph._element)
+    for _, element in cloned:
+        if element not in used:
+            element.getparent().remove(element)
     if planned.notes:
         body = placeholders.notes_body(add_slide.notes_page(slide.part))
         if body is not None:

@@ -50,11 +50,23 @@ def ph_type(ph) -> PP_PLACEHOLDER:
 
 def slide_placeholders(slide) -> list[tuple[PP_PLACEHOLDER, object]]:
     """Return the slide's placeholders as python-pptx's slide.placeholders lists them
-    (in idx order), each as its type and python-pptx's proxy."""
+    (in idx order), each as its type and its element (`proxy` makes python-pptx's
+    object of one that is filled: most are removed unused)."""
     found = [(e, ph) for e in shape_elements(slide.shapes._spTree)
              if (ph := ph_element(e)) is not None]
     found.sort(key=lambda pair: int(pair[1].get("idx", "0")))   # its default idx: 0
-    return [(ph_type(ph), SlideShapeFactory(e, slide.shapes)) for e, ph in found]
+    return [(ph_type(ph), e) for e, ph in found]
+
+
+def proxy(slide, element):
+    """Return python-pptx's object for a placeholder of the slide, as slide.placeholders
+    makes it."""
+    return SlideShapeFactory(element, slide.shapes)
+
+
+def first_of(holders: dict, *kinds: PP_PLACEHOLDER):
+    """Return the placeholder element of the first of these types the slide has, or None."""
+    return next((holders[kind] for kind in kinds if kind in holders), None)
 
 
 def notes_body(page):
@@ -107,12 +119,12 @@ def fill(slide, ph, item: Item):
 
 def hidden_title(slide, holders, used, planned: Slide) -> None:
     """Give a slide without a visible title a hidden one, for outlines and screen readers."""
-    ph = holders.get(PH.TITLE) or holders.get(PH.CENTER_TITLE)
-    if ph is None or ph._element in used:
+    element = first_of(holders, PH.TITLE, PH.CENTER_TITLE)
+    if element is None or element in used:
         return
-    ph.text_frame.text = clean(planned.title or planned.kind)
-    ph._element.nvSpPr.cNvPr.set("hidden", "1")
-    used.add(ph._element)
+    proxy(slide, element).text_frame.text = clean(planned.title or planned.kind)
+    element.nvSpPr.cNvPr.set("hidden", "1")
+    used.add(element)
 
 
 def body(slide, ph, items: Sequence[Item]):
