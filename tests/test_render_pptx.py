@@ -15,8 +15,9 @@ from pptx.util import Emu
 from _office import to_pdf
 from _decks import sample
 from conftest import require_tool
-from deckbuilder.model import Box, Item, Slide, TextStyle
-from deckbuilder.render import pptx
+from deckbuilder import markup
+from deckbuilder.model import Box, Face, Item, Slide, TextStyle
+from deckbuilder.render import pptx, pptx_text
 
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 
@@ -176,3 +177,132 @@ def test_libreoffice_renders_every_slide_and_every_picture(built, tmp_path):
                 lo, hi = region.getextrema()
                 # The test images are dark with white stripes: a blank region is all white.
                 assert lo < 128 and hi - lo > 30, (planned.kind, planned.title)
+
+
+# ---------------------------------------------------------------- text, as python-pptx writes it
+# pptx_text writes runs, paragraph and frame properties with lxml; these are python-pptx's
+# own setters for the same properties (what it used before), to compare the XML with.
+
+
+def _frame_by_setters(frame, valign: str) -> None:
+    from pptx.enum.text import MSO_AUTO_SIZE
+
+    frame.word_wrap = True
+    frame.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE
+    frame.margin_left = frame.margin_right = frame.margin_top = frame.margin_bottom = Emu(0)
+    frame.vertical_anchor = pptx_text.ANCHOR[valign]
+
+
+def _paragraph_by_setters(p, style: TextStyle, rtl: bool) -> None:
+    p.alignment = pptx_text.ALIGN[style.align]
+    if rtl:
+        p._p.get_or_add_pPr().set("rtl", "1")
+    p.line_spacing = pptx_text.pt(style.size * style.line_height)
+
+
+def _piece_by_setters(paragraph, r, text: str, style: TextStyle, face) -> None:
+    run = paragraph.add_run()
+    run.text = text
+    font = run.font
+    font.size = pptx_text.pt(style.size)
+    font.bold = style.bold or r.bold
+    font.italic = style.italic or r.italic
+    font.color.rgb = pptx_text.rgb(style.color)
+    if r.mark:
+        pptx_text._highlight(run._r.get_or_add_rPr(), style.highlight)
+    font.name = face.family if face is not None and face.slot == "latin" else \
+        style.code_font if r.code else style.font
+    if face is not None and face.slot != "latin":
+        pptx_text._script_face(run._r.get_or_add_rPr(), face)
+    if r.link:
+        run.hyperlink.address = pptx_text.clean(r.link)
+
+
+def _two_frames(placeholder: bool):
+    """Two slides' text frames, a text box's (or a placeholder's), with their parts."""
+    prs = Presentation()
+    frames = []
+    for _ in range(2):
+        slide = prs.slides.add_slide(prs.slide_layouts[1 if placeholder else 6])
+        shape = slide.placeholders[1] if placeholder else slide.shapes.add_textbox(0, 0, 9, 9)
+        frames.append((shape.text_frame, slide.part))
+    return frames
+
+
+def _xml(element) -> bytes:
+    from lxml import etree
+
+    return etree.tostring(element)
+
+
+@pytest.mark.parametrize("placeholder", [False, True])
+@pytest.mark.parametrize("valign", ["top", "middle", "bottom"])
+def test_frames_are_set_up_as_python_pptx_sets_them_up(placeholder, valign):
+    (ours, _), (theirs, _) = _two_frames(placeholder)
+    for frame in (ours, theirs):   # what a template's own footer may bring along
+        frame._txBody.bodyPr.set("anchor", "b")
+    pptx_text.frame_setup(ours, valign)
+    _frame_by_setters(theirs, valign)
+    assert _xml(ours._txBody) == _xml(theirs._txBody)
+
+
+@pytest.mark.parametrize("align", ["left", "center", "right"])
+@pytest.mark.parametrize("text", ["plain", "שלום עולם"])
+def test_paragraphs_are_set_as_python_pptx_sets_them(align, text):
+    style = TextStyle(font="Inter", size=27.3, align=align, line_height=1.37)
+    item = Item("text", Box(0, 0, 100, 40), "caption", text, style)
+    (ours, _), (theirs, _) = _two_frames(False)
+    for frame in (ours, theirs):   # a paragraph with spacing of its own already
+        frame.paragraphs[0].space_before = pptx_text.pt(12)
+        frame.paragraphs[0].line_spacing = 1.5
+    pptx_text.paragraph(ours.paragraphs[0], item, style)
+    _paragraph_by_setters(theirs.paragraphs[0], style, text != "plain")
+    for r in markup.runs(text):
+        _piece_by_setters(theirs.paragraphs[0], r, pptx_text.clean(r.text), style, None)
+    assert _xml(ours._txBody) == _xml(theirs._txBody)
+
+
+@pytest.mark.parametrize("run", [
+    markup.Run("plain"), markup.Run("bold", bold=True), markup.Run("it", italic=True),
+    markup.Run("marked", mark=True), markup.Run("x = 1", code=True), markup.Run(""),
+    markup.Run("linked", link="https://example.org/?a=1&b=2"),
+    markup.Run("all", bold=True, italic=True, mark=True, link="https://example.org/"),
+])
+@pytest.mark.parametrize("slot", [None, "latin", "ea", "cs"])
+def test_runs_are_written_as_python_pptx_writes_them(run, slot):
+    face = None if slot is None else Face(f"Face {slot}", f"Face {slot}", slot,
+                                          ("", "", "", ""), "ko" if slot == "ea" else "")
+    style = TextStyle(font="Inter", size=21.5, color="#1b1f24", bold=slot == "cs")
+    (ours, ours_part), (theirs, theirs_part) = _two_frames(False)
+    for frame in (ours, theirs):   # a paragraph ending in its end properties
+        frame.paragraphs[0]._p.get_or_add_endParaRPr().set("lang", "en-US")
+    pptx_text._add_piece(ours.paragraphs[0], run, run.text, style, face)
+    _piece_by_setters(theirs.paragraphs[0], run, run.text, style, face)
+    assert _xml(ours._txBody) == _xml(theirs._txBody)
+    assert [(r.reltype, r.target_ref) for r in ours_part.rels.values()] == [
+        (r.reltype, r.target_ref) for r in theirs_part.rels.values()]
+
+
+def test_sizes_python_pptx_refuses_are_refused():
+    style = TextStyle(font="Inter", size=0.5)
+    item = Item("text", Box(0, 0, 100, 40), "caption", "tiny", style)
+    (frame, _), _ = _two_frames(False)
+    with pytest.raises(ValueError):
+        pptx_text.fill_text(frame, item)
+
+
+@pytest.mark.parametrize("text", ["one line", "a\n\nb", "tab\there", "", "trailing\n",
+                                  "ü 日本 — &<>", "vertical\vtab"])
+def test_notes_are_written_where_and_as_python_pptx_writes_them(text):
+    from deckbuilder.render import pptx_placeholders
+
+    prs = Presentation()
+    ours, theirs = (prs.slides.add_slide(prs.slide_layouts[6]).notes_slide for _ in range(2))
+    body = pptx_placeholders.notes_body(ours.part)
+    assert body is ours.notes_text_frame._txBody
+    pptx_text.plain_text(body, text)
+    theirs.notes_text_frame.text = pptx_text.clean(text)
+    assert ours.part.blob == theirs.part.blob
+    page = prs.slides.add_slide(prs.slide_layouts[6]).notes_slide
+    page.notes_placeholder.element.getparent().remove(page.notes_placeholder.element)
+    assert pptx_placeholders.notes_body(page.part) is None   # python-pptx#983

@@ -97,12 +97,27 @@ def test_a_rebuild_is_byte_identical(built, tmp_path):
 # ---------------------------------------------------------------- same package as python-pptx
 
 
+class _PythonPptxAlone:
+    """The slide adder's interface on python-pptx's own steps: Slides.add_slide, and
+    SlidePart.notes_slide for a notes page."""
+
+    def __init__(self, package) -> None:
+        self._add_slide = package.presentation_part.presentation.slides.add_slide
+
+    def __call__(self, layout):
+        return self._add_slide(layout)
+
+    @staticmethod
+    def notes_page(slide_part):
+        return slide_part.notes_slide.part
+
+
 def test_the_package_is_the_one_python_pptx_alone_writes(built, monkeypatch):
-    # The same deck drawn with python-pptx's own lookups and saved by python-pptx: the
-    # same members in the same order with the same content (the repeated picture once).
+    # The same deck drawn with python-pptx's own lookups, placeholders and notes pages
+    # and saved by python-pptx: the same members in the same order with the same
+    # content (the repeated picture once).
     deck, path = built
-    monkeypatch.setattr(pptx_package, "index",
-                        lambda package: package.presentation_part.presentation.slides.add_slide)
+    monkeypatch.setattr(pptx_package, "index", _PythonPptxAlone)
     monkeypatch.setattr(pptx_package, "write", lambda package, out: package.save(out))
     plain = members(pptx.to_bytes(deck))
     ours = members(path.read_bytes())
@@ -343,6 +358,79 @@ def test_a_notes_page_is_added_as_the_slide_cache_repeats():
     assert "self.relate_to(notes_slide_part, RT.NOTES_SLIDE)" in on_slide
     assert isinstance(inspect.getattr_static(PresentationPart, "notes_master_part"),
                       lazyproperty)               # made once, on the first notes page
+
+
+def test_placeholders_are_cloned_from_the_layout_alone_as_python_pptx_clones():
+    # The slide adder clones a layout's placeholders once and copies them: python-pptx
+    # adds them to the slide's own tree, named and numbered from that tree only.
+    clones = inspect.getsource(python_pptx.shapes.shapetree._BaseShapes.clone_placeholder)
+    assert "self._next_shape_id" in clones and "self._spTree.add_placeholder(" in clones
+    assert "slide.shapes.clone_layout_placeholders(slide_layout)" in inspect.getsource(
+        Slides.add_slide)
+    plain, ours = Presentation(), Presentation()
+    add_slide = pptx_package.index(ours.part.package)
+    for _ in range(2):   # the first slide of a layout is cloned, the second copied
+        for n, layout in enumerate(plain.slide_layouts):
+            expected = plain.slides.add_slide(layout).part.blob
+            assert add_slide(ours.slide_layouts[n]).part.blob == expected
+
+
+def test_shapes_and_placeholders_are_listed_as_python_pptx_lists_them(tmp_path):
+    from pptx.oxml.shapes.groupshape import CT_GroupShape
+    from pptx.oxml.shapes.shared import BaseShapeElement
+    from pptx.shapes.shapetree import SlidePlaceholders
+
+    from deckbuilder.render import pptx_placeholders as placeholders
+
+    assert "for elm in self.iterchildren():\n            if elm.tag in self._shape_tags:" \
+        in inspect.getsource(CT_GroupShape.iter_shape_elms)
+    assert 'self.xpath("./*[1]/p:nvPr/p:ph")' in inspect.getsource(BaseShapeElement.ph.fget)
+    assert "key=lambda e: e.ph_idx" in inspect.getsource(SlidePlaceholders.__iter__)
+    assert "SlideShapeFactory(e, self)" in inspect.getsource(SlidePlaceholders.__iter__)
+    prs = Presentation()
+    picture = str(draw(tmp_path / "a.png", (30, 20)))
+    for layout in prs.slide_layouts:
+        slide = prs.slides.add_slide(layout)
+        slide.shapes.add_picture(picture, 0, 0, 10, 10)
+        slide.shapes.add_textbox(0, 0, 10, 10)
+        assert placeholders.shape_elements(slide.shapes._spTree) == [
+            shape.element for shape in slide.shapes]
+        listed = placeholders.slide_placeholders(slide)
+        assert [(kind, type(placeholders.proxy(slide, e)), e) for kind, e in listed] == [
+            (ph.placeholder_format.type, type(ph), ph.element) for ph in slide.placeholders]
+
+
+def test_a_picture_sized_on_both_sides_is_not_read_for_its_size(tmp_path, monkeypatch):
+    scale = inspect.getsource(ImagePart.scale)
+    assert "if scaled_cx and scaled_cy:\n            return scaled_cx, scaled_cy" in scale
+    picture = draw(tmp_path / "a.png", (30, 20))
+    prs = Presentation()
+    pptx_package.index(prs.part.package)
+    part = prs.part.package.get_or_add_image_part(str(picture))
+    assert isinstance(part, pptx_package.FileImagePart)
+    assert part.scale(None, None) == ImagePart.scale(part, None, None)   # from the file
+    assert part.scale(Inches(1), None) == ImagePart.scale(part, Inches(1), None)
+    monkeypatch.setattr(pptx_package.FileImagePart, "_blob", property(
+        lambda self: pytest.fail("read for a size that was given")))
+    assert part.scale(Inches(1), Inches(2)) == (Inches(1), Inches(2))
+
+
+def test_notes_pages_are_the_same_new_page_as_python_pptx_makes():
+    made = inspect.getsource(NotesSlidePart.new)
+    assert "notes_slide.clone_master_placeholders(notes_master_part.notes_master)" in made
+    assert "CT_NotesSlide.new()" in inspect.getsource(NotesSlidePart._add_notes_slide_part)
+    plain, ours = Presentation(), Presentation()
+    add_slide = pptx_package.index(ours.part.package)
+    for _ in range(3):   # the first page made by python-pptx, the others copied
+        expected = plain.slides.add_slide(plain.slide_layouts[6]).notes_slide.part
+        slide = add_slide(ours.slide_layouts[6]).part
+        page = add_slide.notes_page(slide)
+        assert (page.partname, page.blob) == (expected.partname, expected.blob)
+        assert [(rid, r.reltype, str(r.target_part.partname)) for rid, r in
+                page.rels.items()] == [(rid, r.reltype, str(r.target_part.partname))
+                                       for rid, r in expected.rels.items()]
+        assert slide.part_related_by(RT.NOTES_SLIDE) is page
+        page.notes_slide.notes_text_frame.text = "written on one page only"
 
 
 def test_relationships_keep_their_order_and_take_the_lowest_free_id(tmp_path):

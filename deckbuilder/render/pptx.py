@@ -28,7 +28,7 @@ from deckbuilder.model import Deck, Item, Slide
 from deckbuilder.render import pptx_background, pptx_cache, pptx_master, pptx_package
 from deckbuilder.render import pptx_placeholders as placeholders
 from deckbuilder.render.pptx_placeholders import PH, PH_OF
-from deckbuilder.render.pptx_text import clean, emu, fill_text, rgb
+from deckbuilder.render.pptx_text import clean, emu, fill_text, plain_text, rgb
 from deckbuilder.template import open_template
 
 SLIDE_EMU = {(1280, 720): (12192000, 6858000), (960, 720): (9144000, 6858000)}
@@ -98,21 +98,22 @@ def _add_slide(add_slide, layout, planned: Slide, deck: Deck):
     if planned.background and deck.template is None:  # a template's layouts decide
         slide.background.fill.solid()
         slide.background.fill.fore_color.rgb = rgb(planned.background)
-    cloned = list(slide.placeholders)
-    holders = {ph.placeholder_format.type: ph for ph in cloned}
+    cloned = placeholders.slide_placeholders(slide)
+    holders = dict(cloned)   # elements by type, the last of a type kept
     roles = placeholders.placeholder_roles(planned)
     body = [i for i in planned.items if roles.get(id(i)) == "body"]
     used = set()
     for item in planned.items:
         role = roles.get(id(item))
         if role == "body":
-            holder = holders.get(PH.OBJECT) or holders.get(PH.BODY)
+            holder = placeholders.first_of(holders, PH.OBJECT, PH.BODY)
             if holder is None:          # a template's layout without a body: text boxes
                 _draw(slide, item)
             elif item is body[0]:
-                used.add(placeholders.body(slide, holder, body))
+                used.add(placeholders.body(slide, placeholders.proxy(slide, holder), body))
         elif role is not None and PH_OF[role] in holders:
-            used.add(placeholders.fill(slide, holders[PH_OF[role]], item))
+            holder = placeholders.proxy(slide, holders[PH_OF[role]])
+            used.add(placeholders.fill(slide, holder, item))
         elif deck.template is not None and item.role in placeholders.FOOTER_OF:
             if not placeholders.footer(slide, item):
                 _draw(slide, item)
@@ -122,13 +123,13 @@ def _add_slide(add_slide, layout, planned: Slide, deck: Deck):
     _theme_fonts(slide, deck.font)
     if deck.template is not None:
         _scheme_colours(slide, deck)
-    for ph in cloned:
-        if ph._element not in used:
-            ph._element.getparent().remove(ph._element)
+    for _, element in cloned:
+        if element not in used:
+            element.getparent().remove(element)
     if planned.notes:
-        frame = slide.notes_slide.notes_text_frame
-        if frame is not None:  # python-pptx#983: odd notes masters have no body
-            frame.text = clean(planned.notes)
+        body = placeholders.notes_body(add_slide.notes_page(slide.part))
+        if body is not None:
+            plain_text(body, planned.notes)
     return slide
 
 
@@ -151,10 +152,10 @@ def _slides(add_slide, layouts, deck: Deck, cache: pptx_cache.SlideCache) -> Non
 def _theme_fonts(slide, font: str) -> None:
     """Refer to the deck's font through the theme (+mj-lt in titles, +mn-lt elsewhere),
     so PowerPoint's Design → Fonts and a template's fonts apply to it."""
-    for shape in slide.shapes:
-        title = shape.is_placeholder and shape.placeholder_format.type in (PH.TITLE,
-                                                                             PH.CENTER_TITLE)
-        for latin in shape._element.iter(qn("a:latin")):
+    for shape in placeholders.shape_elements(slide.shapes._spTree):
+        ph = placeholders.ph_element(shape)
+        title = ph is not None and placeholders.ph_type(ph) in (PH.TITLE, PH.CENTER_TITLE)
+        for latin in shape.iter(qn("a:latin")):
             if latin.get("typeface") == font:
                 latin.set("typeface", "+mj-lt" if title else "+mn-lt")
 

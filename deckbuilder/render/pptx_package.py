@@ -17,6 +17,7 @@ alone makes it.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import shutil
@@ -26,16 +27,17 @@ from typing import IO
 
 from PIL import Image as PILImage
 from lxml import etree
+from pptx.opc.constants import CONTENT_TYPE as CT
 from pptx.opc.constants import RELATIONSHIP_TARGET_MODE as RTM
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.opc.oxml import nsmap
-from pptx.opc.package import _Relationships
+from pptx.opc.package import Part, _Relationships
 from pptx.opc.packuri import PackURI
 from pptx.opc.serialized import PackageWriter
 from pptx.opc.spec import image_content_types
 from pptx.package import Package
 from pptx.parts.image import Image, ImagePart
-from pptx.parts.slide import SlidePart
+from pptx.parts.slide import NotesSlidePart, SlidePart
 from pptx.slide import Slide, SlideLayout
 from pptx.util import lazyproperty
 
@@ -67,7 +69,19 @@ PPTX_INTERNALS = (
     "a part's relationships are kept in the order added, each new one numbered with the "
     "lowest free rId; pictures are relate_to(package.get_or_add_image_part(file), "
     "RT.IMAGE), links relate_to(url, RT.HYPERLINK, is_external=True)",
+    # the slide adder's copies of what python-pptx makes the same for every slide:
+    "clone_layout_placeholders appends the clones to the slide's spTree, named and "
+    "numbered from that tree alone (empty on a new slide), so they depend on the layout",
+    # pptx_placeholders, which lists a slide's shapes and placeholders without xpath:
+    "a shape collection lists the shape tree's children tagged CT_GroupShape._shape_tags; "
+    "a placeholder is a shape with ./*[1]/p:nvPr/p:ph, of ph/@type (default obj), listed "
+    "by slide.placeholders in ph/@idx order (default 0), each as SlideShapeFactory makes it",
+    "ImagePart.scale(cx, cy) returns (cx, cy) as given when both are non-zero, and reads "
+    "the image only to size a picture of no width or height",
+    "NotesSlidePart.new makes a page from CT_NotesSlide.new() and the notes master's "
+    "placeholders alone: every new notes page's XML is the same",
 )
+NOTES_PARTNAME = "/ppt/notesSlides/notesSlide%d.xml"   # python-pptx's, as it names them
 # python-pptx's own format -> extension map (pptx.parts.image.Image.ext)
 _EXT = {"BMP": "bmp", "GIF": "gif", "JPEG": "jpg", "PNG": "png", "TIFF": "tiff", "WMF": "wmf"}
 # Media that is compressed already: deflating it again costs time and saves nothing.
@@ -99,6 +113,14 @@ class FileImagePart(ImagePart):
     @property
     def blob(self) -> bytes:
         return self._blob
+
+    def scale(self, scaled_cx: int | None, scaled_cy: int | None) -> tuple[int, int]:
+        """Return the picture's size in EMU as ImagePart.scale does. python-pptx reads
+        and parses the whole file for its pixels and dpi before it looks whether both
+        sizes are given (~1.7 ms a screenshot), then returns them as given."""
+        if scaled_cx and scaled_cy:
+            return scaled_cx, scaled_cy
+        return super().scale(scaled_cx, scaled_cy)
 
     @lazyproperty
     def sha1(self) -> str:
@@ -241,12 +263,50 @@ class SlideAdder:
         self._prs = package.presentation_part.presentation
         self._ids = self._prs.slides._sldIdLst
         self._last = max([MIN_SLIDE_ID - 1] + [int(s.get("id")) for s in self._ids.sldId_lst])
+        self._clones: dict[Part, list] = {}   # layout part -> its placeholders, cloned
+        self._notes_page = None               # a new notes page's element, once made
 
     def __call__(self, layout: SlideLayout) -> Slide:
         rid, slide = self._prs.part.add_slide(layout)
-        slide.shapes.clone_layout_placeholders(layout)
+        self._clone_placeholders(slide, layout)
         self._list(rid)
         return slide
+
+    def _clone_placeholders(self, slide: Slide, layout: SlideLayout) -> None:
+        """Clone the layout's placeholders onto the new slide, as python-pptx does.
+
+        python-pptx reads each one through proxies and xpath (~2.5 ms a slide); what it
+        makes depends on the layout alone, so it is made once per layout and copied.
+        """
+        tree = slide.shapes._spTree
+        clones = self._clones.get(layout.part)
+        if clones is None:
+            before = len(tree)
+            slide.shapes.clone_layout_placeholders(layout)
+            clones = self._clones[layout.part] = [copy.deepcopy(e) for e in tree[before:]]
+        else:
+            tree.extend(copy.deepcopy(e) for e in clones)
+
+    def notes_page(self, slide: SlidePart) -> NotesSlidePart:
+        """Return a new notes page for the slide, made as SlidePart.notes_slide makes it.
+
+        python-pptx clones the notes master's placeholders for every page (~3 ms); a new
+        page is the same every time, so the first is made by python-pptx (which makes
+        the notes master too) and the others are copies of it, named and related in the
+        same order.
+        """
+        if self._notes_page is None:
+            page = slide.notes_slide.part
+            self._notes_page = copy.deepcopy(page._element)
+            return page
+        package = slide.package
+        master = package.presentation_part.notes_master_part
+        page = NotesSlidePart(package.next_partname(NOTES_PARTNAME), CT.PML_NOTES_SLIDE,
+                              package, copy.deepcopy(self._notes_page))
+        page.relate_to(master, RT.NOTES_MASTER)
+        page.relate_to(slide, RT.SLIDE)
+        slide.relate_to(page, RT.NOTES_SLIDE)
+        return page
 
     def next_partname(self) -> PackURI:
         """Return the part name the next slide gets (from the number of slides)."""

@@ -10,6 +10,8 @@ from typing import Sequence
 from lxml import etree
 from pptx.enum.shapes import PP_PLACEHOLDER
 from pptx.oxml.ns import qn
+from pptx.oxml.shapes.groupshape import CT_GroupShape
+from pptx.shapes.shapetree import SlideShapeFactory
 
 from deckbuilder.model import EMU_PER_PX, Box, Item, Slide, TextStyle
 from deckbuilder.render.pptx_text import clean, emu, fill_text, frame_setup, paragraph, pt
@@ -19,6 +21,63 @@ PH_OF = {"title": PH.TITLE, "center-title": PH.CENTER_TITLE, "subtitle": PH.SUBT
 BODY_ROLES = ("heading", "paragraph", "bullet", "marker")
 FOOTER_OF = {"footer": PH.FOOTER, "slide-number": PH.SLIDE_NUMBER}
 _AFTER_BULLET = ("a:tabLst", "a:defRPr", "a:extLst")   # what follows a bullet in a:pPr
+_NVPR, _PH = qn("p:nvPr"), qn("p:ph")
+
+
+# ---------------------------------------------------------------- a slide's shapes
+# python-pptx finds a shape's placeholder with an xpath, for every shape, every time a
+# shape collection is listed or a proxy made (~40 a slide); these read the XML as it
+# does, one lookup per level.
+
+
+def shape_elements(tree) -> list:
+    """Return the shapes of a shape tree as python-pptx's collections list them: its
+    children of a shape's tag, in order."""
+    return [e for e in tree.iterchildren() if e.tag in CT_GroupShape._shape_tags]
+
+
+def ph_element(shape):
+    """Return the shape's p:ph (where python-pptx looks: ./*[1]/p:nvPr/p:ph), or None
+    when it is not a placeholder."""
+    first = next(shape.iterchildren(etree.Element), None)
+    nvpr = first.find(_NVPR) if first is not None else None
+    return nvpr.find(_PH) if nvpr is not None else None
+
+
+def ph_type(ph) -> PP_PLACEHOLDER:
+    return PH.from_xml(ph.get("type", "obj"))   # python-pptx's default: an object
+
+
+def slide_placeholders(slide) -> list[tuple[PP_PLACEHOLDER, object]]:
+    """Return the slide's placeholders as python-pptx's slide.placeholders lists them
+    (in idx order), each as its type and its element (`proxy` makes python-pptx's
+    object of one that is filled: most are removed unused)."""
+    found = [(e, ph) for e in shape_elements(slide.shapes._spTree)
+             if (ph := ph_element(e)) is not None]
+    found.sort(key=lambda pair: int(pair[1].get("idx", "0")))   # its default idx: 0
+    return [(ph_type(ph), e) for e, ph in found]
+
+
+def proxy(slide, element):
+    """Return python-pptx's object for a placeholder of the slide, as slide.placeholders
+    makes it."""
+    return SlideShapeFactory(element, slide.shapes)
+
+
+def first_of(holders: dict, *kinds: PP_PLACEHOLDER):
+    """Return the placeholder element of the first of these types the slide has, or None."""
+    return next((holders[kind] for kind in kinds if kind in holders), None)
+
+
+def notes_body(page):
+    """Return the a:txBody of a notes page's notes, where python-pptx's
+    notes_text_frame finds it (the first body placeholder, in document order), or None
+    when the page has none (python-pptx#983: odd notes masters have no body)."""
+    for shape in shape_elements(page._element.cSld.spTree):
+        ph = ph_element(shape)
+        if ph is not None and ph_type(ph) == PH.BODY:
+            return shape.get_or_add_txBody()
+    return None
 
 
 def placeholder_roles(planned: Slide) -> dict[int, str]:
@@ -60,12 +119,12 @@ def fill(slide, ph, item: Item):
 
 def hidden_title(slide, holders, used, planned: Slide) -> None:
     """Give a slide without a visible title a hidden one, for outlines and screen readers."""
-    ph = holders.get(PH.TITLE) or holders.get(PH.CENTER_TITLE)
-    if ph is None or ph._element in used:
+    element = first_of(holders, PH.TITLE, PH.CENTER_TITLE)
+    if element is None or element in used:
         return
-    ph.text_frame.text = clean(planned.title or planned.kind)
-    ph._element.nvSpPr.cNvPr.set("hidden", "1")
-    used.add(ph._element)
+    proxy(slide, element).text_frame.text = clean(planned.title or planned.kind)
+    element.nvSpPr.cNvPr.set("hidden", "1")
+    used.add(element)
 
 
 def body(slide, ph, items: Sequence[Item]):

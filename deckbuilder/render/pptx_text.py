@@ -2,6 +2,11 @@
 
 Shared by the slide writer (`pptx`) and the placeholder filling (`pptx_placeholders`).
 Sizes, colours and boxes are the planner's; px become EMU and points here only.
+
+Runs, paragraph and frame properties are written on the XML with lxml, as python-pptx's
+setters write them (the same elements, in schema order, the same attributes in the same
+order): through its proxies a text box's few properties cost ~1 ms, most of drawing a
+slide. python-pptx still adds line breaks and links (a link is a relationship too).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import re
 
 from lxml import etree
 from pptx.dml.color import RGBColor
-from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
+from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
 
@@ -21,6 +26,11 @@ from deckbuilder.model import EMU_PER_PX, Box, Face, Item, TextStyle
 SLIDENUM_GUID = "{B6F15528-21DE-4FAA-801E-634DDDAF4B2B}"  # constant: reproducible bytes
 ALIGN = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER, "right": PP_ALIGN.RIGHT}
 ANCHOR = {"top": MSO_ANCHOR.TOP, "middle": MSO_ANCHOR.MIDDLE, "bottom": MSO_ANCHOR.BOTTOM}
+_AUTOFITS = (qn("a:noAutofit"), qn("a:normAutofit"), qn("a:spAutoFit"))
+_AFTER_AUTOFIT = (qn("a:scene3d"), qn("a:sp3d"), qn("a:flatTx"), qn("a:extLst"))
+# What python-pptx accepts: a font size in centipoints (ST_TextFontSize), a line
+# pitch in EMU (ST_TextSpacingPoint)
+FONT_SIZES, LINE_PITCHES = range(100, 400001), range(0, 20116801)
 _NUMBER = re.compile(r"\d+")
 _BAD_XML = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff\ud800-\udfff]")
 # The language a run of a CJK face is marked with, so PowerPoint picks East Asian
@@ -51,10 +61,19 @@ def pt(px: float) -> Pt:
     return Pt(px * 0.75)
 
 
-def _highlight(run, color: str) -> None:
+def _centipoints(length: Pt, allowed: range, of: int) -> str:
+    """Return a length as python-pptx writes it in points: whole centipoints of whole
+    EMU; like python-pptx, refuse one whose value `of` is outside `allowed`."""
+    if not allowed.start <= of < allowed.stop:   # (`in` would count: `of` is an int subclass)
+        raise ValueError(f"value must be in range {allowed.start} to {allowed.stop - 1} "
+                         f"inclusive, got {of}")
+    return str(length.centipoints)
+
+
+def _highlight(rpr, color: str) -> None:
     h = etree.Element(qn("a:highlight"))
     etree.SubElement(h, qn("a:srgbClr")).set("val", color.lstrip("#").upper())
-    run._r.get_or_add_rPr().insert_element_before(
+    rpr.insert_element_before(
         h, "a:uLnTx", "a:uLn", "a:uFillTx", "a:uFill", "a:latin", "a:ea", "a:cs", "a:sym",
         "a:hlinkClick", "a:hlinkMouseOver", "a:rtl", "a:extLst")
 
@@ -78,26 +97,53 @@ def _add_run(paragraph, r: markup.Run, style: TextStyle, context: str = "") -> N
 
 def _add_piece(paragraph, r: markup.Run, text: str, style: TextStyle, face: Face | None
                ) -> None:
-    run = paragraph.add_run()
-    run.text = text
-    font = run.font
-    font.size = pt(style.size)
-    font.bold = style.bold or r.bold
-    font.italic = style.italic or r.italic
-    font.color.rgb = rgb(style.color)
+    """Add one run, as python-pptx's add_run, then its text, size, bold, italic, colour
+    and typeface, would: a:rPr before a:t, its attributes and children in that order."""
+    rpr = _new_run(paragraph._p, text)
+    size = pt(style.size)
+    rpr.set("sz", _centipoints(size, FONT_SIZES, size.centipoints))
+    _flag(rpr, "b", style.bold or r.bold)
+    _flag(rpr, "i", style.italic or r.italic)
+    fill = etree.SubElement(rpr, qn("a:solidFill"))
+    etree.SubElement(fill, qn("a:srgbClr")).set("val", str(rgb(style.color)))
     if r.mark:
-        _highlight(run, style.highlight)
-    font.name = face.family if face is not None and face.slot == "latin" else \
+        _highlight(rpr, style.highlight)
+    name = face.family if face is not None and face.slot == "latin" else \
         style.code_font if r.code else style.font
+    if name is not None:
+        etree.SubElement(rpr, qn("a:latin")).set("typeface", name)
     if face is not None and face.slot != "latin":
-        _script_face(run, face)
+        _script_face(rpr, face)
     if r.link:
-        run.hyperlink.address = clean(r.link)
+        paragraph.runs[-1].hyperlink.address = clean(r.link)
 
 
-def _script_face(run, face: Face) -> None:
+def _new_run(p, text: str):
+    """Append a:r with its (empty) a:rPr and a:t to the paragraph, before its
+    a:endParaRPr as the schema wants; return the a:rPr. The text is set whatever it is,
+    as python-pptx sets it (an empty text is written <a:t></a:t>): `clean` has already
+    dropped every control character python-pptx would escape."""
+    end = p.find(qn("a:endParaRPr"))
+    if end is None:
+        run = etree.SubElement(p, qn("a:r"))
+    else:
+        run = p.makeelement(qn("a:r"))
+        end.addprevious(run)
+    rpr = etree.SubElement(run, qn("a:rPr"))
+    etree.SubElement(run, qn("a:t")).text = text
+    return rpr
+
+
+def _flag(element, name: str, value: bool | None) -> None:
+    """Set a boolean attribute as python-pptx does: "1"/"0", removed for None."""
+    if value is None:
+        element.attrib.pop(name, None)
+    else:
+        element.set(name, "1" if value else "0")
+
+
+def _script_face(rpr, face: Face) -> None:
     """Name an East Asian (a:ea) or complex-script (a:cs) face on a run, in schema order."""
-    rpr = run._r.get_or_add_rPr()
     element = etree.Element(qn(f"a:{face.slot}"))
     element.set("typeface", face.family)
     rpr.insert_element_before(element, *(("a:cs",) if face.slot == "ea" else ()), "a:sym",
@@ -131,18 +177,30 @@ def frame_setup(frame, valign: str = "top") -> None:
     shrinks text that a substituted font makes overflow, and PowerPoint shrinks a
     speaker's later edit that no longer fits.
     """
-    frame.word_wrap = True
-    frame.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE
-    frame.margin_left = frame.margin_right = frame.margin_top = frame.margin_bottom = Emu(0)
-    frame.vertical_anchor = ANCHOR[valign]
+    # As word_wrap, auto_size (TEXT_TO_FIT_SHAPE), the four margins (0) and
+    # vertical_anchor write it, in that order.
+    body = frame._txBody.find(qn("a:bodyPr"))
+    body.set("wrap", "square")
+    for old in [child for child in body if child.tag in _AUTOFITS]:
+        body.remove(old)
+    autofit = body.makeelement(qn("a:normAutofit"))
+    after = next((child for child in body if child.tag in _AFTER_AUTOFIT), None)
+    if after is None:
+        body.append(autofit)
+    else:
+        after.addprevious(autofit)
+    for inset in ("lIns", "rIns", "tIns", "bIns"):
+        body.set(inset, "0")
+    body.set("anchor", ANCHOR[valign].xml_value)
 
 
 def paragraph(p, item: Item, style: TextStyle) -> None:
-    p.alignment = ALIGN[style.align]
+    ppr = p._p.get_or_add_pPr()
+    ppr.set("algn", ALIGN[style.align].xml_value)
     context = markup.plain(item.text)
     if fonts.is_rtl(context):   # Arabic, Hebrew: the paragraph reads right to left
-        p._p.get_or_add_pPr().set("rtl", "1")
-    p.line_spacing = pt(style.size * style.line_height)  # exact pitch, as planned
+        ppr.set("rtl", "1")
+    _line_pitch(ppr, style.size * style.line_height)  # exact pitch, as planned
     if item.role == "slide-number":
         # The number itself is a field PowerPoint keeps up to date; the rest ("/ 24") text.
         text = markup.plain(item.text)
@@ -161,6 +219,29 @@ def paragraph(p, item: Item, style: TextStyle) -> None:
             p.add_line_break()
         else:
             _add_run(p, r, style, context)
+
+
+def _line_pitch(ppr, px: float) -> None:
+    """Set the paragraph's line spacing to exactly `px`, as python-pptx's line_spacing
+    does: a new a:lnSpc/a:spcPts, the first child a:pPr may have."""
+    for old in ppr.findall(qn("a:lnSpc")):
+        ppr.remove(old)
+    spacing = ppr.makeelement(qn("a:lnSpc"))
+    pitch = pt(px)
+    etree.SubElement(spacing, qn("a:spcPts")).set("val", _centipoints(pitch, LINE_PITCHES, pitch))
+    ppr.insert(0, spacing)
+
+
+def plain_text(body, text: str) -> None:
+    """Put plain text in a text body (a:txBody), as python-pptx's TextFrame.text does:
+    its paragraphs replaced by one a:p per line, a line's text in one a:r, an empty line
+    an empty a:p. Cleaned first, nothing is left that python-pptx would split or escape."""
+    for old in body.findall(qn("a:p")):
+        body.remove(old)
+    for line in clean(text).split("\n"):
+        p = etree.SubElement(body, qn("a:p"))
+        if line:
+            etree.SubElement(etree.SubElement(p, qn("a:r")), qn("a:t")).text = line
 
 
 def fill_text(frame, item: Item) -> None:
