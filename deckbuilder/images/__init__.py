@@ -32,7 +32,7 @@ from deckbuilder.images.index import Index, Result, Seen, now_ns
 from deckbuilder.model import CANVAS, Normalised
 from deckbuilder.theme import Theme
 
-PIPELINE_VERSION = "4"        # bump when the output of `convert.make` changes
+PIPELINE_VERSION = "5"        # bump when the output of `convert.make` changes
 CANVAS_PPI = 96               # canvas px per inch: 1280 px across a 13.333 in slide
 # Worker processes are started when the images to normalise hold this many bytes.
 WORKERS_FROM_BYTES = 4_000_000

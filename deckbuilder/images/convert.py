@@ -23,9 +23,11 @@ from deckbuilder.check import MAX_PIXELS, PILLOW_FORMATS, decode
 from deckbuilder.images import strip
 
 GRAPHIC_FORMATS = frozenset({"PNG", "GIF", "BMP"})
-# PNG re-encoding: zlib level 6 without Pillow's `optimize` (which tries level 9 and
-# more filters) is ~5x faster for ~3% more bytes on screenshots (benchmarks/README.md).
-PNG_OPTIONS: dict[str, object] = {"compress_level": 6}
+# PNG re-encoding: zlib level 3 without Pillow's `optimize` (which tries level 9 and
+# more filters). On the real screenshots of the corpus vaults, shrunk as a re-encode
+# shrinks them, it is 1.9x faster than level 6 and 3% smaller (zlib's lazy matching
+# from level 4 up finds little in screenshots); benchmarks/README.md has the figures.
+PNG_OPTIONS: dict[str, object] = {"compress_level": 3}
 TURNED = frozenset(range(2, 9))   # EXIF orientations exif_transpose turns or flips
 PRIVATE = frozenset({"comment", "exif", "xmp", "XML:com.adobe.xmp", "Comment", "Description"})
 # The modes a passed-through file may have: what its consumers show as they are.
