@@ -9,30 +9,22 @@ from __future__ import annotations
 
 import io
 import os
-import warnings
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Callable
-
-from PIL import Image, ImageOps
+from typing import Callable
 
 from deckbuilder import picks as picks_mod
-from deckbuilder import pixels, remote, spec, vault
+from deckbuilder import remote, spec, vault
 from deckbuilder.errors import Diagnostic, SpecError, error, warning
 from deckbuilder.errors import check as raise_if_errors
 from deckbuilder.model import Entry, ImageRef, Pick, Talk, Vault
+
+# Decoding lives in `pixels`, which the image stage's workers import without the rest.
+from deckbuilder.pixels import MAX_PIXELS, PILLOW_FORMATS, decode, unreadable  # noqa: F401
 from deckbuilder.remote import Limits
 from deckbuilder.vault import IMAGE_MISSING, IMAGE_REMOTE
-
-# Bigger images are refused (decompression bombs): here, and by the build (`images`).
-MAX_PIXELS = 64_000_000
-# The only formats Pillow may open (here and in `images`): what a vault embeds as an
-# image. Anything else, an EPS file named x.png (Pillow would run Ghostscript on it),
-# is "not an image Pillow can read". SVG is never given to Pillow.
-PILLOW_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "AVIF")
-ORIENTATION = 0x0112   # the EXIF tag exif_transpose turns by
 
 
 @dataclass(frozen=True)
@@ -212,71 +204,3 @@ def image_problems(read: Vault, picks: list[Pick], fetched: dict[str, Path] | No
 
 def _images(pick: Pick) -> tuple[ImageRef, ...]:
     return pick.entry.images if pick.entry else ()
-
-
-def decode(source: Path | IO[bytes], box: tuple[int, int] | None = None) -> Image.Image:
-    """Return an image file's first frame decoded and upright; raise as Pillow does.
-
-    `check` and the build's normalisation both decode through here, so an image that
-    passes `check` is one the build can read: every byte of the pixel data is read
-    (a file cut short or with damaged data fails), even when a JPEG is decoded at
-    1/2 to 1/8 scale because `box` needs no more.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        # A damaged EXIF block only loses the orientation: the picture is shown as stored,
-        # without Pillow's raw "Corrupt EXIF data" UserWarning on the user's terminal.
-        warnings.filterwarnings("ignore", "Corrupt EXIF", UserWarning)
-        im = Image.open(source, formats=PILLOW_FORMATS)
-        try:
-            if im.width * im.height > MAX_PIXELS:
-                raise ValueError(f"too large ({im.width}x{im.height} px)")
-            if im.format == "JPEG" and box is not None:
-                im.draft("RGB", box)
-            ImageOps.exif_transpose(im, in_place=True)
-        except BaseException:
-            im.close()
-            raise
-    return im
-
-
-def unreadable(path: Path | IO[bytes]) -> str | None:
-    """Return why the build could not read an image file, or None when it can."""
-    try:
-        if _proven(path):
-            return None
-        with decode(path, (1, 1)):
-            pass
-    except FileNotFoundError:
-        return "the file is gone"
-    except Image.UnidentifiedImageError:
-        return "not an image Pillow can read"
-    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning) as e:
-        return str(e) or type(e).__name__
-    return None
-
-
-def _proven(path: Path | IO[bytes]) -> bool:
-    """Return whether a PNG passes `decode` without Pillow inflating it: its header as
-    `decode` reads it, upright, and `pixels` proves its data decodes (a fifth of the
-    time). False leaves it to `decode`, which says what is wrong in Pillow's words."""
-    try:
-        if isinstance(path, (str, Path)):
-            data = Path(path).read_bytes()
-        else:
-            data = path.read()
-            path.seek(0)
-        if not data.startswith(pixels.SIGNATURE):
-            return False
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            warnings.filterwarnings("ignore", "Corrupt EXIF", UserWarning)
-            with Image.open(io.BytesIO(data), formats=("PNG",)) as im:
-                # the EXIF of the header only, as passing through reads it (no decoding)
-                if im.width * im.height > MAX_PIXELS or \
-                        Image.Image.getexif(im).get(ORIENTATION, 1) != 1:
-                    return False
-        return pixels.png_decodes(data) is True
-    except Exception:   # noqa: BLE001 - any doubt is decode's to settle, with its message
-        return False

@@ -1,4 +1,9 @@
-"""Proof that a PNG's pixel data decodes, at a fraction of the cost of decoding it.
+"""Whether an image file decodes: Pillow's decoding under deckbuilder's limits
+(`decode`, `unreadable`), and for a PNG a proof that its pixel data decodes at a
+fraction of the cost of decoding it (`png_decodes`, `proven`).
+
+This is all `check` and the image stage share, kept apart from `check`'s spec, vault and
+picks so that the image stage's worker processes start without importing them.
 
 `check` must know that every picked image decodes, to say so with its spec line before
 anything is built; but most screenshots are then passed through untouched, so their
@@ -15,12 +20,18 @@ Pillow decides, with its own words for what is wrong.
 
 from __future__ import annotations
 
+import io
 import struct
+import warnings
+from pathlib import Path
+from typing import IO
+
+from PIL import Image, ImageOps
 
 try:   # the same API as zlib; 5x faster to inflate (benchmarks/README.md)
     from zlib_ng import zlib_ng as zlib
 except ImportError:  # pragma: no cover - a platform without zlib-ng's wheels
-    import zlib   # type: ignore[no-redef]
+    import zlib  # type: ignore[no-redef]
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}   # colour type -> samples per pixel
@@ -105,3 +116,80 @@ def _filters_ok(out: bytes, offset: int, row: int) -> bool:
     filter type the decoder knows."""
     filters = out[(-offset) % row::row]
     return not filters or max(filters) <= MAX_FILTER
+
+
+# Bigger images are refused (decompression bombs): here, and by the build (`images`).
+MAX_PIXELS = 64_000_000
+# The only formats Pillow may open (here and in `images`): what a vault embeds as an
+# image. Anything else, an EPS file named x.png (Pillow would run Ghostscript on it),
+# is "not an image Pillow can read". SVG is never given to Pillow.
+PILLOW_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "AVIF")
+ORIENTATION = 0x0112   # the EXIF tag exif_transpose turns by
+
+
+def decode(source: Path | IO[bytes], box: tuple[int, int] | None = None) -> Image.Image:
+    """Return an image file's first frame decoded and upright; raise as Pillow does.
+
+    `check` and the build's normalisation both decode through here, so an image that
+    passes `check` is one the build can read: every byte of the pixel data is read
+    (a file cut short or with damaged data fails), even when a JPEG is decoded at
+    1/2 to 1/8 scale because `box` needs no more.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        # A damaged EXIF block only loses the orientation: the picture is shown as stored,
+        # without Pillow's raw "Corrupt EXIF data" UserWarning on the user's terminal.
+        warnings.filterwarnings("ignore", "Corrupt EXIF", UserWarning)
+        im = Image.open(source, formats=PILLOW_FORMATS)
+        try:
+            if im.width * im.height > MAX_PIXELS:
+                raise ValueError(f"too large ({im.width}x{im.height} px)")
+            if im.format == "JPEG" and box is not None:
+                im.draft("RGB", box)
+            ImageOps.exif_transpose(im, in_place=True)
+        except BaseException:
+            im.close()
+            raise
+    return im
+
+
+def unreadable(path: Path | IO[bytes]) -> str | None:
+    """Return why the build could not read an image file, or None when it can."""
+    try:
+        if proven(path):
+            return None
+        with decode(path, (1, 1)):
+            pass
+    except FileNotFoundError:
+        return "the file is gone"
+    except Image.UnidentifiedImageError:
+        return "not an image Pillow can read"
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning) as e:
+        return str(e) or type(e).__name__
+    return None
+
+
+def proven(path: Path | IO[bytes]) -> bool:
+    """Return whether a PNG passes `decode` without Pillow inflating it: its header as
+    `decode` reads it, upright, and `pixels` proves its data decodes (a fifth of the
+    time). False leaves it to `decode`, which says what is wrong in Pillow's words."""
+    try:
+        if isinstance(path, (str, Path)):
+            data = Path(path).read_bytes()
+        else:
+            data = path.read()
+            path.seek(0)
+        if not data.startswith(SIGNATURE):
+            return False
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.filterwarnings("ignore", "Corrupt EXIF", UserWarning)
+            with Image.open(io.BytesIO(data), formats=("PNG",)) as im:
+                # the EXIF of the header only, as passing through reads it (no decoding)
+                if im.width * im.height > MAX_PIXELS or \
+                        Image.Image.getexif(im).get(ORIENTATION, 1) != 1:
+                    return False
+        return png_decodes(data) is True
+    except Exception:   # noqa: BLE001 - any doubt is decode's to settle, with its message
+        return False

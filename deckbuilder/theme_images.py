@@ -17,7 +17,7 @@ from pathlib import Path
 from PIL import Image
 
 from deckbuilder import images as images_mod
-from deckbuilder.check import PILLOW_FORMATS
+from deckbuilder.pixels import PILLOW_FORMATS
 from deckbuilder.errors import BuildError, Diagnostic, Location
 from deckbuilder.fsutil import atomic_write_bytes
 from deckbuilder.model import CANVAS, LOGO_IMAGE, Normalised, background_image

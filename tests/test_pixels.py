@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import io
 import random
-import struct
 import zlib
 
 import pytest
+from _png import chunks as png_chunks
+from _png import joined
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from deckbuilder import check, pixels
-from _png import chunks as png_chunks, joined
+from deckbuilder import pixels
 
 
 def _png(mode: str, size=(97, 61), **options) -> bytes:
@@ -75,7 +75,7 @@ def test_image_data_in_many_chunks_and_a_flat_image_are_proven():
 def test_what_it_cannot_vouch_for_is_left_to_pillow(case):
     good = _png("RGB")
     chunks = png_chunks(good)
-    idat = [i for i, (k, _) in enumerate(chunks) if k == b"IDAT"][0]
+    idat = next(i for i, (k, _) in enumerate(chunks) if k == b"IDAT")
     data = {
         "interlaced": lambda: _interlaced(good),
         "damaged zlib": lambda: joined([(k, b[:40] + bytes(80) + b[120:] if k == b"IDAT" else b)
@@ -96,19 +96,19 @@ def test_what_it_cannot_vouch_for_is_left_to_pillow(case):
     assert pixels.png_decodes(data) is None
 
 
-def test_check_proves_a_png_without_pillow_and_leaves_the_rest(tmp_path):
+def test_a_png_is_proven_without_pillow_and_the_rest_left_to_it(tmp_path):
     plain, turned, interlaced = tmp_path / "a.png", tmp_path / "b.png", tmp_path / "c.png"
     plain.write_bytes(_png("RGB"))
     exif = Image.Exif()
-    exif[check.ORIENTATION] = 6
+    exif[pixels.ORIENTATION] = 6
     im = Image.open(io.BytesIO(_png("RGB")))
     im.save(turned, exif=exif)   # eXIf before the image data: the header says "turned"
     interlaced.write_bytes(_interlaced(_png("RGB")))
-    assert check._proven(plain) and not check._proven(turned)
-    assert not check._proven(interlaced)
-    assert check.unreadable(plain) is None and check.unreadable(turned) is None
+    assert pixels.proven(plain) and not pixels.proven(turned)
+    assert not pixels.proven(interlaced)
+    assert pixels.unreadable(plain) is None and pixels.unreadable(turned) is None
     # a header saying Adam7 over plain rows: Pillow, left to decide, finds it broken
-    assert "when reading image file" in check.unreadable(interlaced)
+    assert "when reading image file" in pixels.unreadable(interlaced)
 
 
 @settings(max_examples=300, deadline=None)

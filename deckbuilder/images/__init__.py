@@ -23,13 +23,14 @@ from typing import Callable, Collection, Mapping, Sequence
 import PIL
 from PIL import Image
 
-from deckbuilder.check import PILLOW_FORMATS
 from deckbuilder.errors import BuildError, Diagnostic, Location
+
 # cache_root lives in fsutil: `remote`, an earlier stage, downloads into the same cache.
 from deckbuilder.fsutil import atomic_write_bytes, cache_root, clean_stale
 from deckbuilder.images import convert, pool
 from deckbuilder.images.index import Index, Result, Seen, now_ns
 from deckbuilder.model import CANVAS, Normalised
+from deckbuilder.pixels import PILLOW_FORMATS
 from deckbuilder.theme import Theme
 
 PIPELINE_VERSION = "5"        # bump when the output of `convert.make` changes
@@ -113,7 +114,7 @@ def _result(path: Path, width: int, height: int) -> Result:
 
 def qr_code(url: str, cache_dir: Path | None = None) -> Normalised:
     """Return the QR code of `url`: a cached black-on-white PNG with its quiet zone."""
-    import segno   # here: only a talk with a slides_url draws a QR code (segno: ~35 ms)
+    import segno  # here: only a talk with a slides_url draws a QR code (segno: ~35 ms)
 
     code = segno.make(url, error="m", micro=False)   # segno raises the level when it fits
     out = io.BytesIO()

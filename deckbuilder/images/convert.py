@@ -19,8 +19,8 @@ from PIL import Image, ImageCms
 
 # Images are decoded as `check` decodes them: bigger ones and other formats (EPS, which
 # Pillow would hand to Ghostscript) are refused, and what check passes, the build reads.
-from deckbuilder.check import MAX_PIXELS, PILLOW_FORMATS, decode
 from deckbuilder.images import strip
+from deckbuilder.pixels import MAX_PIXELS, PILLOW_FORMATS, decode
 
 GRAPHIC_FORMATS = frozenset({"PNG", "GIF", "BMP"})
 # PNG re-encoding: zlib level 3 without Pillow's `optimize` (which tries level 9 and

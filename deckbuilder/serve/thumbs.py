@@ -17,7 +17,7 @@ from typing import Any
 
 from PIL import Image
 
-from deckbuilder.check import decode
+from deckbuilder.pixels import decode
 from deckbuilder.fsutil import atomic_write_bytes
 from deckbuilder.images import cache_root
 
