@@ -22,7 +22,7 @@ from deckbuilder.errors import check as raise_if_errors
 from deckbuilder.model import Entry, ImageRef, Pick, Talk, Vault
 
 # Decoding lives in `pixels`, which the image stage's workers import without the rest.
-from deckbuilder.pixels import MAX_PIXELS, PILLOW_FORMATS, decode, unreadable  # noqa: F401
+from deckbuilder.pixels import unreadable
 from deckbuilder.remote import Limits
 from deckbuilder.vault import IMAGE_MISSING, IMAGE_REMOTE
 

@@ -48,18 +48,17 @@ def png_decodes(data: bytes) -> bool | None:
     """Return True if `data` is a PNG whose pixel data decodes, None if undecided."""
     if not data.startswith(SIGNATURE):
         return None
-    view = memoryview(data)
+    view = memoryview(data)   # chunk bodies as views: the image data is never copied
     pos, header, idat, ended = len(SIGNATURE), None, [], False
     while pos + 12 <= len(data):
-        size, kind = _CHUNK.unpack_from(data, pos)
-        end = pos + 12 + size
-        if end > len(data) or zlib.crc32(view[pos + 4:end - 4]) != \
-                int.from_bytes(view[end - 4:end], "big"):
+        chunk = png_chunk(view, pos)
+        if chunk is None:
             return None
+        kind, body, end = chunk
         if header is None and kind != b"IHDR" or kind in (b"acTL", b"fdAT"):
             return None   # not a plain PNG: Pillow decides
         if kind == b"IHDR":
-            header = view[pos + 8:end - 4]
+            header = body
         elif kind == b"IDAT":
             if idat and idat[-1][1] + 4 != pos:   # the last one ended right here
                 return None   # image data split by another chunk: invalid
@@ -76,6 +75,24 @@ def png_decodes(data: bytes) -> bool | None:
     if row is None:
         return None
     return _inflates_to(view, idat, row, _IHDR.unpack(header)[1]) or None
+
+
+def png_chunk(data: bytes | memoryview, pos: int
+              ) -> tuple[bytes, bytes | memoryview, int] | None:
+    """Return (type, body, end offset) of the PNG chunk at `pos`, or None if it is
+    damaged (cut short, a length past the end, a type that is not letters, a bad CRC).
+    The body is a slice of `data`: a view of a memoryview, bytes of bytes."""
+    if pos + 12 > len(data):
+        return None
+    size, kind = _CHUNK.unpack_from(data, pos)
+    end = pos + 12 + size
+    if size > 0x7FFFFFFF or end > len(data) or not kind.isalpha():
+        return None
+    body = data[pos + 8:end - 4]
+    (crc,) = struct.unpack_from(">I", data, end - 4)
+    if zlib.crc32(body, zlib.crc32(kind)) != crc:
+        return None
+    return kind, body, end
 
 
 def _row_bytes(header: memoryview) -> int | None:

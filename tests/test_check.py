@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 from _seed import seed_vault
-from deckbuilder.check import check, unreadable
+from deckbuilder.check import check
+from deckbuilder.pixels import unreadable
 from deckbuilder.commands.check import summary, to_json
 from deckbuilder.errors import DeckError, SpecError
 

@@ -29,8 +29,8 @@ from pypdf.generic import (ArrayObject, ByteStringObject, DictionaryObject,
 
 from deckbuilder.errors import BuildError
 from deckbuilder.model import Deck, Item
+from deckbuilder.pixels import SIGNATURE, png_chunk
 
-SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAGIC = b"\xdb\x5e\x1d"          # the stand-in's first and last pixel; the middle one is its number
 PLAIN = {0: 1, 2: 3, 3: 1}       # colour types drawn as they are (grey, RGB, palette): channels
 FILL_PX = 0.05                   # how much less than its box a picture may fill, canvas px
@@ -67,10 +67,8 @@ def read_png(path: Path, with_data: bool = True) -> Png | None:
         return None
     at, chunks, names = len(SIGNATURE), [], set()
     header = palette = b""
-    while at + 8 <= len(raw):
-        length, name = struct.unpack(">I4s", raw[at:at + 8])
-        body = raw[at + 8:at + 8 + length]
-        at += 12 + length
+    while (chunk := png_chunk(raw, at)) is not None:
+        name, body, at = chunk
         names.add(name)
         if name == b"IHDR":
             header = body

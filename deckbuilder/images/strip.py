@@ -16,7 +16,8 @@ import struct
 import zlib
 from dataclasses import dataclass
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+from deckbuilder.pixels import SIGNATURE, png_chunk
+
 # The chunks that decide what the picture looks like (iCCP only when the caller keeps it).
 PNG_KEPT = frozenset({b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM",
                       b"sRGB", b"sBIT"})
@@ -47,13 +48,13 @@ class Stripped:
 
 def png(data: bytes, keep_icc: bool) -> Stripped | None:
     """Return the PNG without metadata chunks, or None if it is not one to pass through."""
-    if not data.startswith(PNG_SIGNATURE):
+    if not data.startswith(SIGNATURE):
         return None
-    out, icc, late, seen_idat = [PNG_SIGNATURE], None, False, False
-    pos = len(PNG_SIGNATURE)
+    out, icc, late, seen_idat = [SIGNATURE], None, False, False
+    pos = len(SIGNATURE)
     first = True
     while True:
-        chunk = _png_chunk(data, pos)
+        chunk = png_chunk(data, pos)
         if chunk is None:
             return None
         kind, body, end = chunk
@@ -75,22 +76,6 @@ def png(data: bytes, keep_icc: bool) -> Stripped | None:
         pos = end
         if kind == b"IEND":
             return Stripped(b"".join(out), icc, late) if seen_idat else None
-
-
-def _png_chunk(data: bytes, pos: int) -> tuple[bytes, bytes, int] | None:
-    """Return (type, body, end offset) of the chunk at `pos`, or None if it is damaged."""
-    if pos + 12 > len(data):
-        return None
-    (size,) = struct.unpack_from(">I", data, pos)
-    end = pos + 12 + size
-    kind = data[pos + 4:pos + 8]
-    if size > 0x7FFFFFFF or end > len(data) or not kind.isalpha():
-        return None
-    body = data[pos + 8:end - 4]
-    (crc,) = struct.unpack_from(">I", data, end - 4)
-    if zlib.crc32(body, zlib.crc32(kind)) != crc:
-        return None
-    return kind, body, end
 
 
 def _png_header_ok(body: bytes) -> bool:

@@ -42,6 +42,7 @@ from pptx.slide import Slide, SlideLayout
 from pptx.util import lazyproperty
 
 from deckbuilder.fsutil import reproducible_info
+from deckbuilder.pixels import SIGNATURE
 
 # What this module relies on (each checked by a test of its own).
 PPTX_INTERNALS = (
@@ -88,7 +89,6 @@ _EXT = {"BMP": "bmp", "GIF": "gif", "JPEG": "jpg", "PNG": "png", "TIFF": "tiff",
 STORED_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "gif", "webp", "mp4", "m4v", "mov",
                                "mp3", "m4a", "wma", "wmv", "avi"})
 _PR = nsmap["pr"]   # the namespace of .rels parts
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MIN_SLIDE_ID, MAX_SLIDE_ID = 256, 2147483647   # the range of p:sldId/@id
 XML_LEVEL = 6       # zlib's default, what python-pptx (and so every earlier deck) used
 
@@ -199,7 +199,7 @@ def _extension(path: Path) -> str | None:
     with PIL to read its header costs more than the rest of placing a cached slide.
     """
     with path.open("rb") as f:
-        if f.read(len(PNG_SIGNATURE)) == PNG_SIGNATURE:
+        if f.read(len(SIGNATURE)) == SIGNATURE:
             return "png"
     with PILImage.open(path) as im:   # reads the header only
         return _EXT.get(im.format or "")

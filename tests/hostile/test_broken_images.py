@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import io
 import random
-import struct
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from deckbuilder.build import build
-from deckbuilder.check import check, unreadable
+from deckbuilder.check import check
 from deckbuilder.errors import DeckError
+from deckbuilder.pixels import unreadable
 from _png import chunks as png_chunks, joined
 
 pytestmark = pytest.mark.hostile

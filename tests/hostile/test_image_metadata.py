@@ -234,7 +234,7 @@ def test_a_cmyk_jpeg_is_converted_through_its_profile_and_the_profile_dropped(tm
 
 
 def test_a_cmyk_jpeg_with_a_realistic_profile_keeps_its_colour(tmp_path):
-    from deckbuilder.check import decode
+    from deckbuilder.pixels import decode
 
     out = normalised(tmp_path, _cmyk_jpeg(tmp_path / "cmyk.jpg", cmyk_profile(_naive)))
     r, g, b = _colour(out)
