@@ -19,11 +19,12 @@ from deckbuilder import outputs as output_guard
 from deckbuilder import template as template_mod
 from deckbuilder import theme as theme_mod
 from deckbuilder import theme_images
-from deckbuilder.check import CheckReport
+from deckbuilder.check import CheckReport, unreadable_diagnostics
 from deckbuilder.check import check as check_talk
 from deckbuilder.errors import BuildError, Diagnostic, Location, check, error
 from deckbuilder.fsutil import Batch, cache_root
 from deckbuilder.model import QR_IMAGE, Deck, Normalised, Pick, Talk, Template, Vault
+from deckbuilder.pixels import Unreadable
 
 Progress = Callable[[str], None]
 
@@ -138,12 +139,19 @@ def _images(report: CheckReport, theme: theme_mod.Theme, allow_missing: bool,
     known_bad = {p for p in (vault.file(x.image) for x in report.image_problems) if p}
     uses = image_uses(report.picks, vault, known_bad)
     downloaded = remote_uses(report)
-    # `check` has decoded (or the cache vouched for) every picked image that is not bad,
-    # and every downloaded one.
-    done, problems = images_mod.normalise(uses | downloaded, theme, report.talk.aspect,
-                                          cache_dir, checked=set(uses) | set(downloaded))
+    # `check` left the picked files to verify here (the cache vouched for the others),
+    # and verified every downloaded one.
+    checked = (set(uses) - report.unverified) | set(downloaded)
+    done, failed = images_mod.normalise_each(uses | downloaded, theme, report.talk.aspect,
+                                             cache_dir, checked=checked)
+    # What check would have said of an unreadable file, it says here, in its words.
+    reasons = {p: str(e) for p, e in failed.items()
+               if isinstance(e, Unreadable) and p in report.unverified}
+    problems = unreadable_diagnostics(report, reasons, allow_missing)
+    others = images_mod.describe({p: e for p, e in failed.items() if p not in reasons}, uses)
     if allow_missing:  # drawn as marked placeholders instead
-        problems = [Diagnostic("warning", d.message, d.location) for d in problems]
+        others = [Diagnostic("warning", d.message, d.location) for d in others]
+    problems += others
     # Planned by vault path; a downloaded image by its URL (ImageRef.key).
     url_of = {path: url for url, path in report.remote.items()}
     found = {url_of.get(p) or p.relative_to(vault.root).as_posix(): n for p, n in done.items()}
@@ -178,7 +186,7 @@ def build(spec_path: Path, formats: Sequence[str] = ("pptx",), out_dir: Path | N
     wanted = _formats(formats)
     say("checking the talk spec, the vault and the picked images")
     report = check_talk(Path(spec_path), strict, allow_missing, fetch_remote, cache_dir,
-                        known_good=images_mod.known_good(cache_dir))
+                        known_good=images_mod.known_good(cache_dir), defer_decoding=True)
     talk = report.talk
     out = Path(out_dir) if out_dir is not None else talk.path.parent / "build"
     targets = [TARGETS[fmt](out, talk.name, single_file=single_file) for fmt in wanted]

@@ -17,7 +17,7 @@ from typing import Callable
 
 from deckbuilder import picks as picks_mod
 from deckbuilder import remote, spec, vault
-from deckbuilder.errors import Diagnostic, SpecError, error, warning
+from deckbuilder.errors import Diagnostic, SpecError, error, errors_in, warning
 from deckbuilder.errors import check as raise_if_errors
 from deckbuilder.model import Entry, ImageRef, Pick, Talk, Vault
 
@@ -60,6 +60,8 @@ class CheckReport:
     hidden_warnings: int = 0                 # vault warnings about entries not picked
     # The downloaded remote images by URL (files in the image cache), for the build.
     remote: dict[str, Path] = field(default_factory=dict)
+    # Picked image files left for the build to decode (`defer_decoding`).
+    unverified: frozenset[Path] = frozenset()
 
     @property
     def entries(self) -> list[Entry]:
@@ -85,7 +87,7 @@ class CheckReport:
 def check(spec_path: Path, strict: bool = False, allow_missing: bool = False,
           fetch_remote: bool = False, cache_dir: Path | None = None, *,
           known_good: Callable[[Path], bool] | None = None,
-          limits: Limits = Limits()) -> CheckReport:
+          limits: Limits = Limits(), defer_decoding: bool = False) -> CheckReport:
     """Return the check report of a talk spec; raise DeckError listing every error.
 
     A picked image that is missing, remote or unreadable is an error, as it is for
@@ -93,7 +95,11 @@ def check(spec_path: Path, strict: bool = False, allow_missing: bool = False,
     `fetch_remote` (or `remote_images: fetch` in the spec) the picked remote images are
     downloaded into the cache, as the build would, so a failed download is found here.
     `known_good(path)` says an image file decoded before and is unchanged since (the
-    image cache knows): it is not decoded again.
+    image cache knows): it is not decoded again. With `defer_decoding` the picked image
+    files are not decoded here but listed in the report's `unverified`, for a caller that
+    decodes them anyway (the build's image stage, in its worker processes, reading each
+    file once), unless the check fails anyway: then they are decoded, so that every
+    problem is told in one run.
     """
     talk, diags = spec.parse(spec_path)
     if talk is None:  # no usable YAML or vault: nothing further can be looked at
@@ -103,16 +109,38 @@ def check(spec_path: Path, strict: bool = False, allow_missing: bool = False,
     picks, pick_diags = picks_mod.of(talk, read)
     fetched, failed = _download(picks, fetch_remote or talk.remote_images == "fetch",
                                 cache_dir, limits)
-    problems = image_problems(read, picks, fetched, failed, known_good)
+    files = picked_files(read, picks, known_good)
+    verdicts = {} if defer_decoding else verify(files)
+    problems = image_problems(read, picks, fetched, failed, verdicts)
     kept, hidden = relevant(vault_diags, picks, problems, fetched)
-    severity = warning if allow_missing else error
-    image_diags = [severity(f"{p.describe()} (picked on {spec_path}:{p.pick_line})",
-                            str(read.root / p.entry.note), p.entry.line) for p in problems]
     # The spec's own problems first, in line order, then the vault's.
-    everything = sorted(diags + pick_diags, key=_line) + kept + image_diags
+    told = sorted(diags + pick_diags, key=_line) + kept
+    everything = told + problem_diagnostics(problems, spec_path, read, allow_missing)
+    if defer_decoding and errors_in(everything, strict):   # failing: tell everything now
+        problems = image_problems(read, picks, fetched, failed, verify(files))
+        everything = told + problem_diagnostics(problems, spec_path, read, allow_missing)
     raise_if_errors(everything, strict)
+    unverified = frozenset(files) if defer_decoding else frozenset()
     return CheckReport(talk, read, tuple(picks), tuple(everything), tuple(problems), hidden,
-                       fetched)
+                       fetched, unverified)
+
+
+def problem_diagnostics(problems: list[ImageProblem], spec_path: Path, read: Vault,
+                        allow_missing: bool) -> list[Diagnostic]:
+    """Return the diagnostics of image problems at their note:line, naming the spec line
+    that picked them: errors, or warnings with `allow_missing` (placeholders are drawn)."""
+    severity = warning if allow_missing else error
+    return [severity(f"{p.describe()} (picked on {spec_path}:{p.pick_line})",
+                     str(read.root / p.entry.note), p.entry.line) for p in problems]
+
+
+def unreadable_diagnostics(report: CheckReport, reasons: dict[Path, str],
+                           allow_missing: bool) -> list[Diagnostic]:
+    """Return what `check` would have said of the unverified image files that turned out
+    unreadable (`reasons`: file -> unreadable's words), as it would have said it."""
+    problems = image_problems(report.vault, list(report.picks), verdicts=reasons)
+    return problem_diagnostics([p for p in problems if p.problem.startswith("unreadable: ")],
+                               report.talk.path, report.vault, allow_missing)
 
 
 def _download(picks: list[Pick], wanted: bool, cache_dir: Path | None,
@@ -173,18 +201,28 @@ def _same_note(shown: str, note: str) -> bool:
     return shown == note or shown.endswith("/" + note)
 
 
+def picked_files(read: Vault, picks: list[Pick],
+                 known_good: Callable[[Path], bool] | None = None) -> list[Path]:
+    """Return the picked image files in the vault, first use first, less the `known_good`
+    ones (decoded in an earlier run: the image cache vouches for them)."""
+    found = {p: None for pick in picks for p in map(read.file, _images(pick)) if p}
+    return [p for p in found if not (known_good and known_good(p))]
+
+
+def verify(files: list[Path]) -> dict[Path, str | None]:
+    """Return why each image file could not be read (None: it can)."""
+    # Decoding is most of check's time; Pillow's decoders and zlib release the GIL.
+    with ThreadPoolExecutor(max_workers=min(len(files), os.cpu_count() or 2) or 1) as pool:
+        return dict(zip(files, pool.map(unreadable, files)))
+
+
 def image_problems(read: Vault, picks: list[Pick], fetched: dict[str, Path] | None = None,
                    failed: dict[str, str] | None = None,
-                   known_good: Callable[[Path], bool] | None = None) -> list[ImageProblem]:
+                   verdicts: dict[Path, str | None] | None = None) -> list[ImageProblem]:
     """Return every picked image that is missing, remote (and not downloaded: `failed`
-    says why) or not a readable image; `fetched` remote images were decoded already,
-    and `known_good` ones decoded in an earlier run (the image cache vouches for them)."""
-    fetched, failed = fetched or {}, failed or {}
-    found = {p: None for pick in picks for p in map(read.file, _images(pick))
-             if p and not (known_good and known_good(p))}
-    # Decoding is most of check's time; Pillow's decoders release the GIL.
-    with ThreadPoolExecutor(max_workers=min(len(found), os.cpu_count() or 2) or 1) as pool:
-        verdicts = dict(zip(found, pool.map(unreadable, found)))
+    says why) or not a readable image (`verdicts`: why a file is unreadable, or None);
+    `fetched` remote images were decoded already."""
+    fetched, failed, verdicts = fetched or {}, failed or {}, verdicts or {}
     out = []
     for p in picks:
         for image in _images(p):

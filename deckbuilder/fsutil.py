@@ -303,6 +303,29 @@ def atomic_write_bytes(path: Path, data: Content, tmp_dir: Path | None = None) -
     return path
 
 
+def cache_write(path: Path, data: bytes, tmp_dir: Path) -> Path:
+    """Write `data` to the cache file `path` via a temporary in `tmp_dir`; return `path`.
+
+    A cache file is content-addressed, so it needs no old version kept or put back: only
+    that no reader sees it half-written. One temporary and one rename, without `Batch`'s
+    scan of the folder for leftovers (the caller cleans `tmp_dir` once per run), which
+    cost more than the write for a cache of small files. A failure leaves no temporary.
+    """
+    tmp = tmp_dir / temp_name(path.name)
+    with _naming(path):   # an error names the cache file, not the temporary
+        for folder in (tmp_dir, path.parent):
+            folder.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(tmp, "xb") as f:
+                f.write(data)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            remove(tmp)
+            raise
+    return path
+
+
 def atomic_write_text(path: Path, text: str) -> Path:
     """Write UTF-8 `text` to `path` atomically; return `path`."""
     return atomic_write_bytes(path, text.encode("utf-8"))

@@ -170,6 +170,11 @@ def decode(source: Path | IO[bytes], box: tuple[int, int] | None = None) -> Imag
     return im
 
 
+class Unreadable(ValueError):
+    """An image file `check` would call unreadable, with `unreadable`'s words for why:
+    what the image stage raises for a file it was asked to verify (`check` deferred)."""
+
+
 def unreadable(path: Path | IO[bytes]) -> str | None:
     """Return why the build could not read an image file, or None when it can."""
     try:

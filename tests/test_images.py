@@ -86,8 +86,9 @@ def test_missing_and_unreadable_images_are_errors_at_every_use(th, tmp_path):
     done, problems = images.normalise(uses, th, "16:9", tmp_path / "cache")
     assert done == {}
     shown = sorted(str(p) for p in problems)
-    assert shown == ["A.md:3: error: unreadable image bad.png: not an image",
-                     "B.md:9: error: unreadable image bad.png: not an image",
+    # An unchecked source is verified as `check` verifies it, and said in check's words.
+    assert shown == ["A.md:3: error: unreadable image bad.png: not an image Pillow can read",
+                     "B.md:9: error: unreadable image bad.png: not an image Pillow can read",
                      "C.md:1: error: image not found: gone.png"]
 
 

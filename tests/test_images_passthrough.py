@@ -13,6 +13,8 @@ import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageCms
 from PIL.PngImagePlugin import PngInfo
 
@@ -224,6 +226,39 @@ def test_the_jpeg_stripper_refuses_what_it_cannot_vouch_for(damage):
     bad = {"cut": good[:len(good) // 2], "no eoi": good[:-2],
            "bad length": good[:4] + b"\xff\xff" + good[6:]}[damage]
     assert strip.jpeg(bad, keep_icc=False) is None
+
+
+
+def _entropy_end_by_loop(data: bytes, pos: int) -> int:
+    """The byte-at-a-time scan the stripper used before its regular expression."""
+    while True:
+        pos = data.find(b"\xff", pos)
+        if pos < 0 or pos + 1 >= len(data):
+            return len(data)
+        following = data[pos + 1]
+        if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
+            pos += 1 if following == 0xFF else 2
+            continue
+        return pos
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([b"\xff", b"\x00", b"\xd0", b"\xd7", b"\xd8", b"\xd9",
+                                 b"\xc4", b"\x12", b"\xfe"]), max_size=40),
+       st.integers(min_value=0, max_value=40))
+def test_the_end_of_entropy_data_is_where_the_byte_scan_found_it(pieces, start):
+    data = b"".join(pieces)
+    assert strip._entropy_end(data, start) == _entropy_end_by_loop(data, start)
+
+
+def test_a_real_photo_ends_its_entropy_data_at_its_eoi():
+    data = io.BytesIO()
+    shot().save(data, "JPEG", quality=95)
+    good = data.getvalue()
+    sos = good.index(b"\xff\xda")
+    after_header = sos + 2 + struct.unpack(">H", good[sos + 2:sos + 4])[0]
+    assert strip._entropy_end(good, after_header) == len(good) - 2 == \
+        _entropy_end_by_loop(good, after_header)
 
 
 # ------------------------------------------------------------ the warm index

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Collection, Mapping, Sequence
@@ -26,11 +27,11 @@ from PIL import Image
 from deckbuilder.errors import BuildError, Diagnostic, Location
 
 # cache_root lives in fsutil: `remote`, an earlier stage, downloads into the same cache.
-from deckbuilder.fsutil import atomic_write_bytes, cache_root, clean_stale
+from deckbuilder.fsutil import atomic_write_bytes, cache_root, cache_write, clean_stale
 from deckbuilder.images import convert, pool
 from deckbuilder.images.index import Index, Result, Seen, now_ns
 from deckbuilder.model import CANVAS, Normalised
-from deckbuilder.pixels import PILLOW_FORMATS
+from deckbuilder.pixels import PILLOW_FORMATS, SIGNATURE
 from deckbuilder.theme import Theme
 
 PIPELINE_VERSION = "5"        # bump when the output of `convert.make` changes
@@ -101,7 +102,7 @@ def _normalise_one(job: _Job) -> _Done:
         path.unlink(missing_ok=True)  # written by a version that kept comments or profiles
     blob, ext, width, height = convert.make(data, job.box, job.limit, job.quality, job.checked)
     try:   # written in the cache's tmp/, where the next run finds what a killed one left
-        path = atomic_write_bytes(folder / f"{key}.{ext}", blob, job.root / "tmp")
+        path = cache_write(folder / f"{key}.{ext}", blob, job.root / "tmp")
     except OSError as e:   # a full disk is not an unreadable image
         raise BuildError(f"cannot write {e.filename}: {e.strerror or e}") from None
     return _Done(seen, key, _result(path, width, height))
@@ -144,9 +145,27 @@ def normalise(sources: Mapping[Path, Sequence[Location]], theme: Theme, aspect: 
               jobs: int | None = None) -> tuple[dict[Path, Normalised], list[Diagnostic]]:
     """Return the normalised image per source path, and an error per use of a bad one.
 
-    `checked`: sources `check` has decoded in this run (a file passed through is then
-    not decoded again). `jobs`: processes to work in (default: one per core, when there
+    `checked`: sources `check` has verified in this run (a file passed through is then
+    not verified again). `jobs`: processes to work in (default: one per core, when there
     is enough to do).
+    """
+    done, failed = normalise_each(sources, theme, aspect, cache_dir, checked=checked, jobs=jobs)
+    return done, describe(failed, sources)
+
+
+def describe(failed: Mapping[Path, BaseException], sources: Mapping[Path, Sequence[Location]]
+             ) -> list[Diagnostic]:
+    """Return an error per use of each source that could not be normalised."""
+    return [Diagnostic("error", _describe(path, exc), loc)
+            for path, exc in failed.items() for loc in sources[path]]
+
+
+def normalise_each(sources: Mapping[Path, Sequence[Location]], theme: Theme, aspect: str,
+                   cache_dir: Path | None = None, *, checked: Collection[Path] = (),
+                   jobs: int | None = None
+                   ) -> tuple[dict[Path, Normalised], dict[Path, BaseException]]:
+    """Return the normalised image per source path, and why each other one failed (an
+    unchecked source `check` would call unreadable: `pixels.Unreadable`). As `normalise`.
     """
     box, limit = target_size(theme, aspect), pass_limit(theme, aspect)
     quality = int(theme.get("images.jpeg_quality"))
@@ -164,12 +183,12 @@ def normalise(sources: Mapping[Path, Sequence[Location]], theme: Theme, aspect: 
             done[path] = Normalised(path, *hit)
         else:
             todo.append(job)
-    sizes = {job.source: _size(job.source) for job in todo}
-    # The biggest (slowest) first, so that no process is left with one at the end; the
-    # results do not depend on who does which job, or when.
-    todo.sort(key=lambda job: sizes[job.source], reverse=True)
-    workers = _workers(sum(sizes.values()), jobs)
-    problems: list[Diagnostic] = []
+    costs = {job.source: _cost(job.source, limit) for job in todo}
+    # The slowest first (those to re-encode, then the biggest files), so that no process
+    # is left with one at the end; the results do not depend on who does which job, or when.
+    todo.sort(key=lambda job: costs[job.source], reverse=True)
+    workers = _workers(sum(size for _, size in costs.values()), jobs)
+    failed: dict[Path, BaseException] = {}
     for job, outcome in zip(todo, pool.run(todo, workers, _normalise_one)):
         path = given[job.source]
         if isinstance(outcome, _Done):
@@ -179,9 +198,10 @@ def normalise(sources: Mapping[Path, Sequence[Location]], theme: Theme, aspect: 
             continue
         if isinstance(outcome, BuildError):
             raise outcome
-        problems += [Diagnostic("error", _describe(path, outcome), loc) for loc in sources[path]]
+        _describe(path, outcome)   # raises what is a bug, not bad input
+        failed[path] = outcome
     _save(index)
-    return dict(sorted(done.items())), problems
+    return dict(sorted(done.items())), dict(sorted(failed.items()))
 
 
 def _workers(size: int, jobs: int | None) -> int:
@@ -193,11 +213,19 @@ def _workers(size: int, jobs: int | None) -> int:
     return (os.cpu_count() or 1) - 1 if size >= WORKERS_FROM_BYTES else 0
 
 
-def _size(path: Path) -> int:
+def _cost(path: Path, limit: tuple[int, int]) -> tuple[bool, int]:
+    """Return how slow a source is to normalise, as (to be re-encoded, bytes), guessed
+    from its size and, for a PNG, the pixel size in its header: one too large for
+    `limit` is decoded, shrunk and encoded again, some 50 times a pass-through's work."""
     try:
-        return os.stat(path).st_size
+        with open(path, "rb") as f:
+            head, size = f.read(24), os.fstat(f.fileno()).st_size
     except OSError:
-        return 0    # reported by the job
+        return False, 0    # reported by the job
+    if head.startswith(SIGNATURE) and head[12:16] == b"IHDR":
+        width, height = struct.unpack(">II", head[16:24])
+        return width > limit[0] or height > limit[1], size
+    return False, size
 
 
 def _cached(index: Index, job: _Job) -> tuple[Path, int, int] | None:

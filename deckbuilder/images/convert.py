@@ -20,7 +20,7 @@ from PIL import Image, ImageCms
 # Images are decoded as `check` decodes them: bigger ones and other formats (EPS, which
 # Pillow would hand to Ghostscript) are refused, and what check passes, the build reads.
 from deckbuilder.images import strip
-from deckbuilder.pixels import MAX_PIXELS, PILLOW_FORMATS, decode
+from deckbuilder.pixels import MAX_PIXELS, PILLOW_FORMATS, Unreadable, decode, unreadable
 
 GRAPHIC_FORMATS = frozenset({"PNG", "GIF", "BMP"})
 # PNG re-encoding: zlib level 3 without Pillow's `optimize` (which tries level 9 and
@@ -40,17 +40,26 @@ def make(data: bytes, box: tuple[int, int], limit: tuple[int, int], quality: int
     """Return the normalised bytes, their extension and pixel size for one source image:
     passed through when it needs nothing and fits `limit`, else re-encoded to fit `box`.
 
-    `checked`: the caller has decoded these bytes' pixels already (`check` does in a
-    build), so a file passed through is not decoded again.
+    `checked`: the caller has verified these bytes already (as `check` does), so a file
+    passed through is not verified again. Unchecked ones are verified as `check` verifies
+    (`pixels.unreadable`: a PNG's data proven to decode, anything else decoded), and an
+    unreadable one raises `Unreadable` with check's words; a re-encoded one is decoded
+    anyway, which proves it, and only when that fails is `check`'s verdict sought.
     """
-    passed = passed_through(data, limit)
-    if passed is not None:
-        blob, ext, width, height = passed
-        if not checked:   # the source's pixels must decode, as `check` would decode them
-            with decode(io.BytesIO(blob), (1, 1)):
-                pass
-        return blob, ext, width, height
-    return converted(data, box, quality)
+    try:
+        passed = passed_through(data, limit)
+        if passed is not None:
+            if not checked and (why := unreadable(io.BytesIO(data))):
+                raise Unreadable(why)
+            return passed
+        return converted(data, box, quality)
+    except Unreadable:
+        raise
+    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning):
+        if not checked and (why := unreadable(io.BytesIO(data))):
+            raise Unreadable(why) from None
+        raise
 
 
 def passed_through(data: bytes, limit: tuple[int, int]) -> tuple[bytes, str, int, int] | None:

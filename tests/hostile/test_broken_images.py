@@ -40,6 +40,17 @@ def _png_with_idat(change) -> bytes:
     return joined([(k, change(b) if k == b"IDAT" else b) for k, b in png_chunks(_encoded("PNG"))])
 
 
+def _big_png_with_damage() -> bytes:
+    out = io.BytesIO()   # beyond 300 ppi in the default theme: to be shrunk
+    Image.linear_gradient("L").resize((3600, 2000)).convert("RGB").save(out, "PNG")
+
+    def damaged(b: bytes) -> bytes:
+        mid = len(b) // 2
+        return b[:mid] + bytes(x ^ 0xA5 for x in b[mid:mid + 64]) + b[mid + 64:]
+
+    return joined([(k, damaged(b) if k == b"IDAT" else b) for k, b in png_chunks(out.getvalue())])
+
+
 def _half(data: bytes) -> bytes:
     return data[:len(data) // 2]
 
@@ -55,6 +66,9 @@ BROKEN = {
         lambda b: b[:len(b) // 2])),
     "png cut in half": ("cut.png", lambda: _half(_encoded("PNG"))),
     "empty file": ("empty.png", lambda: b""),
+    # too big to pass through: the image stage decodes it to shrink it, and that decode
+    # is the build's verification (check defers to it), so it must say what check says
+    "png to shrink with damaged zlib data": ("big.png", lambda: _big_png_with_damage()),
     "eps named png": ("eps.png", lambda: b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 9 9\n"),
 }
 
@@ -110,3 +124,35 @@ def test_the_command_line_says_so_before_building(tmp_path):
     assert f"{tmp_path / 'notes' / 'n.md'}:4: error: unreadable image cut.jpg: image file " \
            f"is truncated" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_build_leaves_decoding_to_the_image_stage_yet_says_what_check_says(tmp_path, monkeypatch):
+    # A build decodes each picked file once, in the image stage's processes, instead of
+    # once in check and again to normalise it: check's decoder is never called...
+    import deckbuilder.check as check_mod
+
+    spec = _talk(tmp_path, "zlib.png", BROKEN["png with damaged zlib data"][1]())
+    report = check(spec, allow_missing=True, defer_decoding=True)
+    assert report.unverified == {tmp_path / "notes" / "fine.png", tmp_path / "notes" / "zlib.png"}
+    assert report.image_problems == ()
+    called = []
+    monkeypatch.setattr(check_mod, "unreadable", lambda p: called.append(p) or "no")
+    with pytest.raises(DeckError) as built:
+        build(spec, ("pptx",), tmp_path / "out", cache_dir=tmp_path / "cache")
+    assert called == []
+    # ...and the error is check's own, at the note's line, naming the spec line.
+    assert [str(d) for d in built.value.diagnostics] == [
+        f"{tmp_path / 'notes' / 'n.md'}:4: error: unreadable image zlib.png: "
+        f"{unreadable(tmp_path / 'notes' / 'zlib.png')} (picked on {spec}:5)"]
+
+
+def test_a_check_that_fails_anyway_decodes_so_that_every_problem_is_told(tmp_path):
+    spec = _talk(tmp_path, "cut.jpg", BROKEN["jpeg cut in half"][1]())
+    spec.write_text(spec.read_text(encoding="utf-8") + "  - image: gone.png\n", encoding="utf-8")
+    with pytest.raises(DeckError) as deferred:
+        check(spec, defer_decoding=True)
+    with pytest.raises(DeckError) as plain:
+        check(spec)
+    said = [str(d) for d in deferred.value.diagnostics if d.is_error]
+    assert said == [str(d) for d in plain.value.diagnostics if d.is_error]
+    assert any("unreadable image cut.jpg" in s for s in said) and len(said) == 2

@@ -254,7 +254,8 @@ def test_normalising_an_eps_named_png_does_not_run_ghostscript(tmp_path, fake_gs
     done, problems = images.normalise({source: [Location("n.md", 1)]}, theme.load("default"),
                                       "16:9", tmp_path / "cache")
     assert done == {}
-    assert [str(p) for p in problems] == ["n.md:1: error: unreadable image x.png: not an image"]
+    assert [str(p) for p in problems] == [
+        "n.md:1: error: unreadable image x.png: not an image Pillow can read"]
     assert not marker.exists()
 
 
