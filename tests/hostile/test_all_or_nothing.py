@@ -225,3 +225,17 @@ def test_a_writer_that_fails_half_way_leaves_every_previous_output(tmp_path):
     assert e.value.filename == str(out / "talk.pptx")
     assert snapshot(out) == before
     assert leftovers(out, out / "talk") == []
+
+
+def test_a_cache_file_write_that_fails_names_the_file_and_leaves_no_temporary(tmp_path, monkeypatch):
+    tmp, dest = tmp_path / "tmp", tmp_path / "ab" / "abcd.png"
+    assert fsutil.cache_write(dest, b"first", tmp) == dest and dest.read_bytes() == b"first"
+
+    def full(fd: int, mode: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", "ignored")
+
+    monkeypatch.setattr(fsutil.os, "chmod", full)
+    with pytest.raises(OSError) as caught:
+        fsutil.cache_write(dest, b"second", tmp)
+    assert caught.value.filename == str(dest) and caught.value.errno == errno.ENOSPC
+    assert dest.read_bytes() == b"first" and list(tmp.iterdir()) == []
