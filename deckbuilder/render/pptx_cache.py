@@ -34,7 +34,7 @@ from pptx.opc.package import Part
 from pptx.oxml import parse_xml
 from pptx.parts.slide import NotesSlidePart, SlidePart
 
-from deckbuilder.fsutil import atomic_write_bytes
+from deckbuilder.fsutil import cache_write, clean_stale
 from deckbuilder.model import Deck, Slide
 from deckbuilder.render.pptx_package import NOTES_PARTNAME, FileImagePart
 from deckbuilder.render.pptx_text import emu
@@ -73,6 +73,8 @@ class SlideCache:
         except OSError:   # the template cannot be read again: draw every slide
             folder, self._context = None, b""
         self._folder = folder
+        if folder is not None:   # what a killed build left being written
+            clean_stale(folder / FOLDER / "tmp")
         self._chains: dict[int, tuple[tuple, tuple[str]]] = {}   # id -> (faces, digest)
 
     def key(self, planned: Slide) -> str | None:
@@ -121,10 +123,8 @@ class SlideCache:
         """Keep the drawn slide under `key`; a cache that cannot be written is skipped."""
         if key is None:
             return
-        try:
-            path = self._path(key)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(path, _encode(drawn))
+        try:   # one rename: a Batch's scan of the folder cost more than the write
+            cache_write(self._path(key), _encode(drawn), self._folder / FOLDER / "tmp")
         except OSError:
             pass   # the next build draws the slide again
 
