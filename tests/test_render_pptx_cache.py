@@ -14,7 +14,7 @@ import pytest
 from pptx import Presentation
 
 from _decks import sample
-from deckbuilder import build
+from deckbuilder import build, fsutil
 from deckbuilder.render import pptx, pptx_cache
 
 from test_pptx_template import make_template, talk as template_talk
@@ -227,3 +227,17 @@ def test_a_text_items_faces_are_in_the_key(tmp_path):
     cache = pptx_cache.SlideCache(tmp_path / "c", deck)
     assert len({cache.key(slide), cache.key(other)}) == 2
     assert pptx_cache.SlideCache(tmp_path / "c", deck).key(other) == cache.key(other)
+
+
+def test_entries_are_written_whole_and_what_a_killed_build_left_is_cleaned(tmp_path, drawn):
+    spec = template_talk(tmp_path)
+    make_template(tmp_path / "brand.pptx")
+    tmp = tmp_path / "cache" / pptx_cache.FOLDER / "tmp"
+    tmp.mkdir(parents=True)
+    # a half-written entry of a build whose process is gone (pid 2**22 + 1 never exists)
+    left = tmp / f".{'ab' * 32}.json.deckbuilder-{fsutil.host_tag()}-{2**22 + 1}-0123abcd.tmp"
+    left.write_bytes(b"{half")
+    build.build(spec, ["pptx"], tmp_path / "out", cache_dir=tmp_path / "cache")
+    assert list(tmp.iterdir()) == []
+    entries = _entries(tmp_path / "cache")
+    assert entries and all(pptx_cache._decode(p.read_bytes()) for p in entries)
