@@ -198,7 +198,7 @@ def normalise_each(sources: Mapping[Path, Sequence[Location]], theme: Theme, asp
             continue
         if isinstance(outcome, BuildError):
             raise outcome
-        _describe(path, outcome)   # raises what is a bug, not bad input
+        _describe(path, outcome)   # a bug, not bad input, surfaces here with its traceback
         failed[path] = outcome
     _save(index)
     return dict(sorted(done.items())), dict(sorted(failed.items()))
