@@ -133,7 +133,8 @@ def remote_uses(report: CheckReport) -> dict[Path, list[Location]]:
 
 
 def _images(report: CheckReport, theme: theme_mod.Theme, allow_missing: bool,
-            cache_dir: Path | None) -> tuple[dict[str, Normalised], list[Diagnostic]]:
+            cache_dir: Path | None, say: Progress = lambda _stage: None
+            ) -> tuple[dict[str, Normalised], list[Diagnostic]]:
     """Return the normalised images by vault-relative path, and any that failed."""
     vault = report.vault
     known_bad = {p for p in (vault.file(x.image) for x in report.image_problems) if p}
@@ -143,7 +144,7 @@ def _images(report: CheckReport, theme: theme_mod.Theme, allow_missing: bool,
     # and verified every downloaded one.
     checked = (set(uses) - report.unverified) | set(downloaded)
     done, failed = images_mod.normalise_each(uses | downloaded, theme, report.talk.aspect,
-                                             cache_dir, checked=checked)
+                                             cache_dir, checked=checked, progress=say)
     # What check would have said of an unreadable file, it says here, in its words.
     reasons = {p: str(e) for p, e in failed.items()
                if isinstance(e, Unreadable) and p in report.unverified}
@@ -192,8 +193,7 @@ def build(spec_path: Path, formats: Sequence[str] = ("pptx",), out_dir: Path | N
     targets = [TARGETS[fmt](out, talk.name, single_file=single_file) for fmt in wanted]
     check(claim_outputs(talk, out, targets), strict, BuildError)
     theme = theme_mod.load(talk.theme, talk.path.parent)
-    say("normalising images")
-    images, problems = _images(report, theme, allow_missing, cache_dir)
+    images, problems = _images(report, theme, allow_missing, cache_dir, say)
     diags = list(report.diagnostics) + theme_mod.shadows(theme) + problems
     check(diags, strict, BuildError)
     say("planning slides")

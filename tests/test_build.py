@@ -200,3 +200,16 @@ def test_building_never_modifies_the_notes_or_images(tmp_path):
     build(spec, formats=("pptx", "html"), cache_dir=tmp_path / "cache")
     after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in vault.rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_progress_says_how_many_images_there_are_to_read(tmp_path):
+    spec = small_talk(tmp_path)
+    for png in (tmp_path / "vault").glob("*.png"):   # settled files: the index trusts them
+        os.utime(png, ns=(10**18, 10**18))
+    said: list[str] = []
+    build(spec, cache_dir=tmp_path / "cache", progress=said.append)
+    assert "normalising images: 3 to read, 0 unchanged" in said
+    said.clear()
+    build(spec, cache_dir=tmp_path / "cache", progress=said.append)
+    assert "normalising images: 0 to read, 3 unchanged" in said
+    assert said.index("normalising images: 0 to read, 3 unchanged") < said.index("planning slides")

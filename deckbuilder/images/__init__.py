@@ -162,10 +162,11 @@ def describe(failed: Mapping[Path, BaseException], sources: Mapping[Path, Sequen
 
 def normalise_each(sources: Mapping[Path, Sequence[Location]], theme: Theme, aspect: str,
                    cache_dir: Path | None = None, *, checked: Collection[Path] = (),
-                   jobs: int | None = None
+                   jobs: int | None = None, progress: Callable[[str], None] | None = None
                    ) -> tuple[dict[Path, Normalised], dict[Path, BaseException]]:
     """Return the normalised image per source path, and why each other one failed (an
-    unchecked source `check` would call unreadable: `pixels.Unreadable`). As `normalise`.
+    unchecked source `check` would call unreadable: `pixels.Unreadable`). As `normalise`;
+    `progress` is told how many images there are to read, before the long part.
     """
     box, limit = target_size(theme, aspect), pass_limit(theme, aspect)
     quality = int(theme.get("images.jpeg_quality"))
@@ -188,6 +189,8 @@ def normalise_each(sources: Mapping[Path, Sequence[Location]], theme: Theme, asp
     # is left with one at the end; the results do not depend on who does which job, or when.
     todo.sort(key=lambda job: costs[job.source], reverse=True)
     workers = _workers(sum(size for _, size in costs.values()), jobs)
+    if progress:
+        progress(f"normalising images: {len(todo)} to read, {len(done)} unchanged")
     failed: dict[Path, BaseException] = {}
     for job, outcome in zip(todo, pool.run(todo, workers, _normalise_one)):
         path = given[job.source]
