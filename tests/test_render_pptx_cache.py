@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import zipfile
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
@@ -241,3 +241,35 @@ def test_entries_are_written_whole_and_what_a_killed_build_left_is_cleaned(tmp_p
     assert list(tmp.iterdir()) == []
     entries = _entries(tmp_path / "cache")
     assert entries and all(pptx_cache._decode(p.read_bytes()) for p in entries)
+
+
+def _changed(value):
+    """Return another value of the same kind (None: a string)."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, (int, float)):
+        return value + 1
+    if isinstance(value, str):
+        return value + "x"
+    if value is None:
+        return "x"
+    if isinstance(value, tuple):
+        return value[1:] if value else ("x",)
+    return replace(value, **{fields(value)[0].name: _changed(getattr(value, fields(value)[0].name))})
+
+
+def test_every_field_of_a_slide_its_items_and_their_styles_is_in_the_key(tmp_path):
+    deck, _, _ = sample(tmp_path)
+    slide = next(s for s in deck.slides if any(i.style and i.style.faces for i in s.items))
+    n, item = next((n, i) for n, i in enumerate(slide.items) if i.style and i.style.faces)
+    cache = pptx_cache.SlideCache(tmp_path / "c", deck)
+    others = [replace(slide, **{f.name: _changed(getattr(slide, f.name))})
+              for f in fields(slide) if f.name != "items"]
+    items = [replace(item, **{f.name: _changed(getattr(item, f.name))})
+             for f in fields(item) if f.name not in ("style", "image")]
+    items += [replace(item, style=replace(item.style, **{f.name: _changed(
+        getattr(item.style, f.name))})) for f in fields(item.style)]
+    others += [replace(slide, items=slide.items[:n] + (i,) + slide.items[n + 1:])
+               for i in items]
+    keys = {cache.key(s) for s in [slide] + others}
+    assert len(keys) == 1 + len(others) and len(others) > 25

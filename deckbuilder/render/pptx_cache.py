@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
+from operator import attrgetter
 from pathlib import Path
 
 import lxml
@@ -35,7 +36,7 @@ from pptx.oxml import parse_xml
 from pptx.parts.slide import NotesSlidePart, SlidePart
 
 from deckbuilder.fsutil import cache_write, clean_stale
-from deckbuilder.model import Deck, Slide
+from deckbuilder.model import Deck, Item, Slide, TextStyle
 from deckbuilder.render.pptx_package import NOTES_PARTNAME, FileImagePart
 from deckbuilder.render.pptx_text import emu
 
@@ -48,6 +49,11 @@ _DRAWING = ("pptx.py", "pptx_text.py", "pptx_placeholders.py", "pptx_master.py",
             "pptx_package.py", "pptx_cache.py")
 # The relationships a slide may have, and what names the target of each in an entry.
 LAYOUT, IMAGE, LINK, NOTES = "layout", "image", "link", "notes"
+# Every field of a planned slide and of its items (a style's but its faces), read at once.
+_SLIDE = attrgetter(*[f.name for f in fields(Slide) if f.name != "items"])
+_ITEM = attrgetter(*[f.name for f in fields(Item)])
+_AT_STYLE = [f.name for f in fields(Item)].index("style")
+_STYLE = attrgetter(*[f.name for f in fields(TextStyle) if f.name != "faces"])
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,7 @@ class SlideCache:
         self._folder = folder
         if folder is not None:   # what a killed build left being written
             clean_stale(folder / FOLDER / "tmp")
-        self._chains: dict[int, tuple[tuple, tuple[str]]] = {}   # id -> (faces, digest)
+        self._chains: dict[int, tuple[tuple, str]] = {}   # id -> (faces, digest)
 
     def key(self, planned: Slide) -> str | None:
         """Return the digest of everything that decides the slide's XML, or None when a
@@ -83,7 +89,7 @@ class SlideCache:
         would): the planned slide (its items, their boxes, text, styles and picture
         files, its notes), each picture file's size and time (a file passed through
         from the vault may change in place) and the deck's look (`_context`). The repr
-        of frozen dataclasses of plain values is a canonical form of them (`_canonical`)."""
+        of plain values and frozen dataclasses of them is a canonical form (`_canonical`)."""
         if self._folder is None:
             return None
         try:
@@ -95,18 +101,26 @@ class SlideCache:
         return hashlib.sha256(self._context + text.encode("utf-8")).hexdigest()
 
     def _canonical(self, planned: Slide) -> str:
-        """Return repr(planned) with each text style's fallback chain of faces named by
-        its digest: the chain is one long tuple shared by every text item, otherwise
-        repeated in every item (six sevenths of the text, the most of a key's time)."""
-        items = tuple(replace(i, style=replace(i.style, faces=self._chain(i.style.faces)))
-                      if i.style is not None and i.style.faces else i for i in planned.items)
-        return repr(replace(planned, items=items))
+        """Return the repr of the planned slide's field values and of each item's, with
+        each text style's fallback chain of faces named by its digest: the chain is one
+        long tuple shared by every text item, otherwise repeated in every item (six
+        sevenths of the text). The values are read at once, not copied with the chain
+        swapped (dataclasses.replace, most of a key's time)."""
+        return repr((_SLIDE(planned), tuple(map(self._item, planned.items))))
 
-    def _chain(self, faces: tuple) -> tuple[str]:
+    def _item(self, item: Item) -> tuple:
+        values = _ITEM(item)
+        style = values[_AT_STYLE]
+        if style is None:
+            return values
+        return (values[:_AT_STYLE] + ((_STYLE(style), self._chain(style.faces)),)
+                + values[_AT_STYLE + 1:])
+
+    def _chain(self, faces: tuple) -> str:
         known = self._chains.get(id(faces))
         if known is None:   # the tuple is kept with its digest, so its id stays its own
             known = self._chains[id(faces)] = (
-                faces, (hashlib.sha256(repr(faces).encode("utf-8")).hexdigest(),))
+                faces, hashlib.sha256(repr(faces).encode("utf-8")).hexdigest())
         return known[1]
 
     def load(self, key: str | None) -> Drawn | None:
