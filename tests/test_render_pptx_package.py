@@ -232,6 +232,11 @@ def test_image_parts_take_their_bytes_from_the_file(tmp_path):
     assert part.image.size == (300, 200) and part.desc == "a.png"
     assert part.scale(None, None) == ImagePart(part.partname, "image/png", prs.part.package,
                                                path.read_bytes()).scale(None, None)
+    assert part.size == path.stat().st_size
+    added = pptx_package.index(prs.part.package)   # the index looks at the file once
+    found = prs.part.package.get_or_add_image_part(str(path))
+    assert isinstance(found, pptx_package.FileImagePart) and found.size == part.size
+    assert found.path == path and found.blob == path.read_bytes() and added
 
 
 def test_relationship_parts_are_written_as_python_pptx_writes_them(built):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, fields, replace
 from operator import attrgetter
 from pathlib import Path
@@ -129,7 +130,8 @@ class SlideCache:
         if key is None:
             return None
         try:
-            return _decode(self._path(key).read_bytes())
+            with open(self._path(key), "rb") as f:
+                return _decode(f.read())
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None   # missing, cut short, garbled
 
@@ -138,12 +140,13 @@ class SlideCache:
         if key is None:
             return
         try:   # one rename: a Batch's scan of the folder cost more than the write
-            cache_write(self._path(key), _encode(drawn), self._folder / FOLDER / "tmp")
+            cache_write(Path(self._path(key)), _encode(drawn), self._folder / FOLDER / "tmp")
         except OSError:
             pass   # the next build draws the slide again
 
-    def _path(self, key: str) -> Path:
-        return self._folder / FOLDER / key[:2] / f"{key}.json"
+    def _path(self, key: str) -> str:
+        # A string: joining Paths and making the string again cost as much as the read.
+        return os.path.join(self._folder, FOLDER, key[:2], key + ".json")
 
 
 def _stamp(path: Path) -> str:

@@ -91,9 +91,10 @@ MIN_SLIDE_ID, MAX_SLIDE_ID = 256, 2147483647   # the range of p:sldId/@id
 class FileImagePart(ImagePart):
     """An image part whose bytes stay in their file until the package is written."""
 
-    def __init__(self, partname: PackURI, content_type: str, package: Package, path: Path):
+    def __init__(self, partname: PackURI, content_type: str, package: Package, path: Path,
+                 size: int | None = None):
         self.path = path
-        self.size = path.stat().st_size
+        self.size = path.stat().st_size if size is None else size   # the caller's, if it looked
         super().__init__(partname, content_type, package, b"", path.name)
 
     # ImagePart reads its bytes (size, dpi, `image`, `blob`) through `_blob`: from the file.
@@ -168,7 +169,7 @@ class _ImageIndex:
         if ext is None:
             raise ValueError(f"unsupported image format in {path.name}")
         part = FileImagePart(self._package.next_image_partname(ext), image_content_types[ext],
-                             self._package, path)
+                             self._package, path, size)
         self._by_path[path] = part
         return self._add(part)
 
