@@ -15,7 +15,7 @@ from pptx import Presentation
 
 from _decks import sample
 from deckbuilder import build, fsutil
-from deckbuilder.render import pptx, pptx_cache
+from deckbuilder.render import pptx, pptx_cache, pptx_zip
 
 from test_pptx_template import make_template, talk as template_talk
 
@@ -273,3 +273,23 @@ def test_every_field_of_a_slide_its_items_and_their_styles_is_in_the_key(tmp_pat
                for i in items]
     keys = {cache.key(s) for s in [slide] + others}
     assert len(keys) == 1 + len(others) and len(others) > 25
+
+
+def test_a_warm_build_deflates_only_the_xml_that_changed(tmp_path, monkeypatch):
+    deck, _, _ = sample(tmp_path)
+    plain = pptx.to_bytes(deck)
+    pptx.to_bytes(deck, tmp_path / "c")
+    (kept,) = (tmp_path / "c" / pptx_cache.FOLDER).glob("deflated-*.bin")
+    deflated = []
+    real = pptx_zip._deflate
+    monkeypatch.setattr(pptx_zip, "_deflate", lambda data: deflated.append(data) or real(data))
+    assert pptx.to_bytes(deck, tmp_path / "c") == plain and deflated == []
+    n = next(i for i, s in enumerate(deck.slides) if s.kind == "image")
+    slide = replace(deck.slides[n], notes=deck.slides[n].notes + " (revised)")
+    edited = replace(deck, slides=deck.slides[:n] + (slide,) + deck.slides[n + 1:])
+    cold = pptx.to_bytes(edited)
+    deflated.clear()
+    assert pptx.to_bytes(edited, tmp_path / "c") == cold
+    assert len(deflated) == 1 and b"(revised)" in deflated[0]   # its notes page
+    kept.write_bytes(kept.read_bytes()[:-1])  # damaged: not used, the same deck
+    assert pptx.to_bytes(edited, tmp_path / "c") == cold

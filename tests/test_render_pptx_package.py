@@ -118,7 +118,7 @@ def test_the_package_is_the_one_python_pptx_alone_writes(built, monkeypatch):
     # content (the repeated picture once).
     deck, path = built
     monkeypatch.setattr(pptx_package, "index", _PythonPptxAlone)
-    monkeypatch.setattr(pptx_package, "write", lambda package, out: package.save(out))
+    monkeypatch.setattr(pptx_package, "write", lambda package, out, *_: package.save(out))
     plain = members(pptx.to_bytes(deck))
     ours = members(path.read_bytes())
     assert [n for n, _ in ours] == [n for n, _ in plain]

@@ -216,3 +216,86 @@ def test_every_part_of_a_built_deck_has_python_pptx_rels(tmp_path):
     relative = pptx_zip.RelativeRefs()
     assert all(pptx_zip.rels_xml(p.rels, p.partname.baseURI, relative) == p.rels.xml
                for p in parts)
+
+
+# ---------------------------------------------------------------- deflated by the last build
+
+
+def _xml(n: int) -> bytes:
+    return (b"<?xml version='1.0'?><p:sld>" + b"<a:t>slide %d</a:t>" % n * (n + 1)
+            + b"</p:sld>")
+
+
+def test_a_member_deflated_before_is_the_same_bytes_as_deflated_now(tmp_path, monkeypatch):
+    path = tmp_path / "deflated.bin"
+    first = pptx_zip.Deflated(path)
+    assert [first(_xml(n)) for n in range(20)] == [pptx_zip._deflate(_xml(n)) for n in range(20)]
+    first.save()
+    again = pptx_zip.Deflated(path)
+    assert len(again._known) == 20
+    calls = []
+    real = pptx_zip._deflate
+    monkeypatch.setattr(pptx_zip, "_deflate", lambda data: calls.append(data) or real(data))
+    assert [again(_xml(n)) for n in range(25)] == [real(_xml(n)) for n in range(25)]
+    assert calls == [_xml(n) for n in range(20, 25)]   # only the new ones deflated
+    assert again(b"") == real(b"") and again(_xml(3)) == real(_xml(3))
+
+
+def test_the_file_keeps_only_what_the_last_build_deflated(tmp_path):
+    path = tmp_path / "deflated.bin"
+    memo = pptx_zip.Deflated(path)
+    [memo(_xml(n)) for n in range(10)]
+    memo.save()
+    memo = pptx_zip.Deflated(path)
+    [memo(_xml(n)) for n in range(5, 12)]
+    memo.save()
+    assert set(pptx_zip.Deflated(path)._known.values()) == {
+        pptx_zip._deflate(_xml(n)) for n in range(5, 12)}
+    written = path.stat().st_mtime_ns
+    memo = pptx_zip.Deflated(path)
+    [memo(_xml(n)) for n in range(5, 12)]
+    memo.save()                               # the same members: not written again
+    assert path.stat().st_mtime_ns == written
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "other-zlib", "garbage", "missing"])
+def test_a_damaged_or_foreign_file_is_not_used(tmp_path, damage):
+    path = tmp_path / "deflated.bin"
+    memo = pptx_zip.Deflated(path)
+    [memo(_xml(n)) for n in range(10)]
+    memo.save()
+    data = path.read_bytes()
+    if damage == "flip":          # one byte of a deflated member: the checksum tells
+        data = data[:-5] + bytes([data[-5] ^ 1]) + data[-4:]
+    elif damage == "truncate":
+        data = data[:len(data) // 2]
+    elif damage == "other-zlib":  # checksum right, made by another zlib
+        data = data.replace(zlib.ZLIB_RUNTIME_VERSION.encode(), b"9.9.9", 1)
+    elif damage == "garbage":
+        data = random.Random(1).randbytes(400)
+    if damage == "missing":
+        path.unlink()
+    else:
+        path.write_bytes(data)
+    again = pptx_zip.Deflated(path)
+    assert again._known == {}
+    assert [again(_xml(n)) for n in range(10)] == [pptx_zip._deflate(_xml(n)) for n in range(10)]
+    again.save()                  # written again, whole
+    assert len(pptx_zip.Deflated(path)._known) == 10
+
+
+def test_bytes_of_the_same_size_are_told_apart(tmp_path):
+    memo = pptx_zip.Deflated(tmp_path / "deflated.bin")
+    a, b = b"<a>" + b"x" * 100 + b"</a>", b"<a>" + b"y" * 100 + b"</a>"
+    assert memo(a) == pptx_zip._deflate(a) and memo(b) == pptx_zip._deflate(b)
+    memo.save()
+    again = pptx_zip.Deflated(tmp_path / "deflated.bin")
+    assert zlib.decompress(again(b), -15) == b and zlib.decompress(again(a), -15) == a
+
+
+def test_a_file_that_cannot_be_written_is_skipped(tmp_path):
+    (tmp_path / "blocked").write_text("a file where the folder would be")
+    memo = pptx_zip.Deflated(tmp_path / "blocked" / "deflated.bin")
+    assert memo(_xml(1)) == pptx_zip._deflate(_xml(1))
+    memo.save()
+    assert memo._known == {}

@@ -229,10 +229,11 @@ def writer(deck: Deck, cache: Path | None = None) -> Writer:
         prs = open_template(deck.template.path)
         layouts = pptx_master.template_layouts(prs, deck.template)
     add_slide = pptx_package.index(prs.part.package)
-    _slides(add_slide, layouts, deck, pptx_cache.SlideCache(cache, deck))
+    slides = pptx_cache.SlideCache(cache, deck)
+    _slides(add_slide, layouts, deck, slides)
     pptx_master.sections(prs, deck.slides)
     _properties(prs, deck)
-    return lambda out: pptx_package.write(prs.part.package, out)
+    return lambda out: pptx_package.write(prs.part.package, out, slides.deflated())
 
 
 def to_bytes(deck: Deck, cache: Path | None = None) -> bytes:

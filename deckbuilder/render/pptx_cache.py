@@ -144,6 +144,14 @@ class SlideCache:
         except OSError:
             pass   # the next build draws the slide again
 
+    def deflated(self) -> Path | None:
+        """Return the file keeping the deck's XML as the last build deflated it (None:
+        no cache): one per deck's look, so that two talks do not take turns with it."""
+        if self._folder is None:
+            return None
+        digest = hashlib.sha256(self._context).hexdigest()[:16]
+        return Path(self._folder) / FOLDER / f"deflated-{digest}.bin"
+
     def _path(self, key: str) -> str:
         # A string: joining Paths and making the string again cost as much as the read.
         return os.path.join(self._folder, FOLDER, key[:2], key + ".json")

@@ -346,8 +346,9 @@ class _ByUri:
         self._members.write(pack_uri.membername, blob, _stored(pack_uri))
 
 
-def write(package: Package, out: IO[bytes]) -> None:
-    """Write `package` as a .pptx into the binary file `out`, in one pass.
+def write(package: Package, out: IO[bytes], deflated: Path | None = None) -> None:
+    """Write `package` as a .pptx into the binary file `out`, in one pass (with the
+    XML deflated by the last build kept in the file `deflated`, if given).
 
     The members and their order are python-pptx's: content types, package rels, then
     each part followed by its rels.
@@ -355,8 +356,9 @@ def write(package: Package, out: IO[bytes]) -> None:
     parts = tuple(package.iter_parts())
     writer = PackageWriter(out, package._rels, parts)
     relative = pptx_zip.RelativeRefs()
+    memo = pptx_zip.Deflated(deflated)
     with zipfile.ZipFile(out, "w") as archive:
-        members = pptx_zip.Members(archive)
+        members = pptx_zip.Members(archive, memo)
         writer._write_content_types_stream(_ByUri(members))
         writer._write_pkg_rels(_ByUri(members))
         for part in parts:
@@ -368,3 +370,4 @@ def write(package: Package, out: IO[bytes]) -> None:
             if part._rels:
                 xml = pptx_zip.rels_xml(part.rels, uri.baseURI, relative)
                 members.write(uri.rels_uri.membername, xml, False)
+    memo.save()
