@@ -5,6 +5,7 @@ cache makes it: cold, warm, partly warm, damaged, unwritable, after a change."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import zipfile
 from dataclasses import fields, replace
@@ -35,7 +36,7 @@ def drawn(monkeypatch):
 
 
 def _entries(cache: Path) -> list[Path]:
-    return sorted((cache / pptx_cache.FOLDER).glob("*/*.json"))
+    return sorted((cache / pptx_cache.FOLDER).glob("*/*.slide"))
 
 
 def test_a_warm_build_is_the_cold_build_byte_for_byte(tmp_path, drawn):
@@ -85,7 +86,7 @@ def test_slides_placed_between_drawn_ones_keep_every_name_and_id(tmp_path, drawn
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "empty", "garbage", "misfit",
-                                    "other-json"])
+                                    "other-json", "lengths"])
 def test_a_damaged_entry_is_drawn_again_with_the_same_bytes(tmp_path, drawn, damage):
     deck, _, _ = sample(tmp_path)
     cold = pptx.to_bytes(deck, tmp_path / "c")
@@ -102,6 +103,12 @@ def test_a_damaged_entry_is_drawn_again_with_the_same_bytes(tmp_path, drawn, dam
             data = os.urandom(300)
         elif damage == "other-json":   # checksum right, content of another shape
             body = b'{"slide": 1, "rels": [[1, 2, 3]], "notes": []}'
+            data = hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+        elif damage == "lengths":      # checksum right, the XMLs cut elsewhere
+            head, _, xml = data.partition(b"\n")[2].partition(b"\n")
+            found = json.loads(head)
+            found["slide"] += 1
+            body = json.dumps(found).encode() + b"\n" + xml
             data = hashlib.sha256(body).hexdigest().encode() + b"\n" + body
         else:   # a well-formed entry that does not fit the slide: another layout
             entry = pptx_cache._decode(data)

@@ -41,9 +41,9 @@ from deckbuilder.model import Deck, Item, Slide, TextStyle
 from deckbuilder.render.pptx_package import NOTES_PARTNAME, FileImagePart
 from deckbuilder.render.pptx_text import emu
 
-# Bump when a change to drawing changes a slide's XML. (The source of the modules that
+# Bump when a change to drawing changes a slide's XML, or entries change form. (The source of the modules that
 # draw is part of every key as well, so a forgotten bump costs a redraw, not a wrong deck.)
-PPTX_CACHE_VERSION = 1
+PPTX_CACHE_VERSION = 2
 FOLDER = "pptx-slides"        # under the image cache folder (fsutil.cache_root)
 # The modules whose code decides a slide's XML.
 _DRAWING = ("pptx.py", "pptx_text.py", "pptx_placeholders.py", "pptx_master.py",
@@ -154,7 +154,7 @@ class SlideCache:
 
     def _path(self, key: str) -> str:
         # A string: joining Paths and making the string again cost as much as the read.
-        return os.path.join(self._folder, FOLDER, key[:2], key + ".json")
+        return os.path.join(self._folder, FOLDER, key[:2], key + ".slide")
 
 
 def _stamp(path: Path) -> str:
@@ -185,22 +185,31 @@ def _drawing_digest() -> str:
 
 
 def _encode(drawn: Drawn) -> bytes:
-    body = json.dumps({"slide": drawn.slide.decode("utf-8"), "rels": drawn.rels,
-                       "notes": drawn.notes.decode("utf-8") if drawn.notes else None},
+    """Return the entry for `drawn`: a checksum line, a JSON line (the relationships and
+    the XMLs' lengths), then the XMLs as they are. (XML inside JSON strings took as long
+    to decode as the rest of placing the slide.)"""
+    notes = drawn.notes or None
+    head = json.dumps({"rels": drawn.rels, "slide": len(drawn.slide),
+                       "notes": len(notes) if notes is not None else None},
                       ensure_ascii=False).encode("utf-8")
+    body = head + b"\n" + drawn.slide + (notes or b"")
     return hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body
 
 
 def _decode(data: bytes) -> Drawn:
-    """Return the entry in `data`; raise ValueError when its checksum does not match."""
+    """Return the entry in `data`; raise ValueError when its checksum or its lengths do
+    not match."""
     checksum, _, body = data.partition(b"\n")
     if hashlib.sha256(body).hexdigest().encode("ascii") != checksum:
         raise ValueError("damaged slide cache entry")
-    found = json.loads(body)
+    head, _, xml = body.partition(b"\n")
+    found = json.loads(head)
     rels = tuple((str(kind), str(target)) for kind, target in found["rels"])
-    notes = found["notes"]
-    return Drawn(found["slide"].encode("utf-8"), rels,
-                 notes.encode("utf-8") if notes is not None else None)
+    slide, notes = found["slide"], found["notes"]
+    if not isinstance(slide, int) or not (notes is None or isinstance(notes, int)) \
+            or len(xml) != slide + (notes or 0):
+        raise ValueError("slide cache entry of another shape")
+    return Drawn(xml[:slide], rels, xml[slide:] if notes is not None else None)
 
 
 # ---------------------------------------------------------------- drawn -> entry
