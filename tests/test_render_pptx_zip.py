@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 from pptx import Presentation
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
-from pptx.opc.package import _Relationships
+from pptx.opc.oxml import serialize_part_xml
+from pptx.opc.package import Part, _Relationships
 from pptx.opc.packuri import PackURI
+from pptx.opc.serialized import _ContentTypesItem
 
 from _decks import draw
 from deckbuilder.fsutil import reproducible_info
@@ -299,3 +301,38 @@ def test_a_file_that_cannot_be_written_is_skipped(tmp_path):
     assert memo(_xml(1)) == pptx_zip._deflate(_xml(1))
     memo.save()
     assert memo._known == {}
+
+
+# ---------------------------------------------------------------- content types
+
+
+def _python_pptx_content_types(parts) -> bytes:
+    return serialize_part_xml(_ContentTypesItem.xml_for(parts))
+
+
+def test_content_types_are_written_as_python_pptx_writes_them(tmp_path):
+    steps = inspect.getsource(_ContentTypesItem._xml.__wrapped__)
+    for step in ("defaults, overrides = self._defaults_and_overrides",
+                 "for ext, content_type in sorted(defaults.items()):",
+                 "_types_elm.add_default(ext, content_type)",
+                 "for partname, content_type in sorted(overrides.items()):",
+                 "_types_elm.add_override(partname, content_type)"):
+        assert step in steps
+    prs = Presentation()
+    picture = draw(tmp_path / "p.png", (60, 40))
+    for n in range(12):
+        slide = prs.slides.add_slide(prs.slide_layouts[n % 6])
+        slide.shapes.add_picture(str(picture), 0, 0)
+        slide.notes_slide.notes_text_frame.text = "notes"
+    parts = list(prs.part.package.iter_parts())
+    assert pptx_zip.content_types_xml(parts) == _python_pptx_content_types(parts)
+    assert pptx_zip.content_types_xml([]) == _python_pptx_content_types([])
+
+
+def test_a_part_name_lxml_would_escape_is_left_to_it():
+    prs = Presentation()
+    parts = list(prs.part.package.iter_parts())
+    odd = Part(PackURI("/ppt/a&b<c>.xml"), "application/x-odd\"type", prs.part.package)
+    assert pptx_zip.content_types_xml(parts + [odd]) == _python_pptx_content_types(
+        parts + [odd])
+    assert b"a&amp;b&lt;c&gt;" in pptx_zip.content_types_xml(parts + [odd])

@@ -46,8 +46,9 @@ PPTX_INTERNALS = (
     "on the package object, so instance attributes replace them",
     "ImagePart(partname, content_type, package, blob, filename) reads its bytes as _blob",
     "Package._image_parts iterates the package's image parts; part.sha1 is their SHA1",
-    "PackageWriter(file, package._rels, parts) writes [Content_Types].xml and the package "
-    "rels with _write_content_types_stream and _write_pkg_rels into .write(uri, blob)",
+    "PackageWriter(file, package._rels, parts) writes the package rels with "
+    "_write_pkg_rels into .write(uri, blob); _ContentTypesItem(parts)."
+    "_defaults_and_overrides are the [Content_Types].xml its _xml writes, sorted",
     "a part's rels: part._rels (empty when none), part.rels.xml, partname.rels_uri; "
     "rels.xml is a Relationships element of Relationship(Id, Type, Target, TargetMode "
     "only when External) in numerical rId order, serialised standalone in UTF-8; an "
@@ -359,7 +360,7 @@ def write(package: Package, out: IO[bytes], deflated: Path | None = None) -> Non
     memo = pptx_zip.Deflated(deflated)
     with zipfile.ZipFile(out, "w") as archive:
         members = pptx_zip.Members(archive, memo)
-        writer._write_content_types_stream(_ByUri(members))
+        members.write("[Content_Types].xml", pptx_zip.content_types_xml(parts), False)
         writer._write_pkg_rels(_ByUri(members))
         for part in parts:
             uri = part.partname

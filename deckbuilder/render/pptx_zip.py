@@ -10,8 +10,8 @@ Anything this does not cover (a stream that cannot seek, a member big enough for
 ZIP64, a file bigger than one read) goes through zipfile itself.
 
 XML is deflated once: a rebuild takes what the last build deflated for the same bytes
-(`Deflated`). Relationship parts are written as python-pptx writes them (`rels_xml`),
-without an lxml tree for each.
+(`Deflated`). Relationship parts and the content types are written as python-pptx
+writes them (`rels_xml`, `content_types_xml`), without an lxml tree for each.
 """
 
 from __future__ import annotations
@@ -24,11 +24,13 @@ import shutil
 import zipfile
 import zlib
 from pathlib import Path
+from typing import Sequence
 
 from lxml import etree
 from pptx.opc.constants import RELATIONSHIP_TARGET_MODE as RTM
-from pptx.opc.oxml import nsmap
-from pptx.opc.package import _Relationships
+from pptx.opc.oxml import nsmap, serialize_part_xml
+from pptx.opc.package import Part, _Relationships
+from pptx.opc.serialized import _ContentTypesItem
 
 from deckbuilder.fsutil import atomic_write_bytes, reproducible_info
 
@@ -46,6 +48,8 @@ ONE_READ = 16 << 20  # a stored file up to this size is read whole; bigger ones 
 _PR = nsmap["pr"]   # the namespace of .rels parts
 _RELS_HEAD = ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
               f'<Relationships xmlns="{_PR}"')
+_TYPES_HEAD = ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+               f'<Types xmlns="{nsmap["ct"]}"')
 # What lxml escapes in an attribute, or refuses: a value with any of it is written by lxml.
 _NOT_PLAIN = re.compile('[&<>"\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]')
 
@@ -201,6 +205,21 @@ def rels_xml(rels: _Relationships, base_uri: str, relative: RelativeRefs) -> byt
                    + (f' TargetMode="{RTM.EXTERNAL}"/>' if external else "/>")
                    for rid, kind, target, external in rows)
     return (_RELS_HEAD + (f">{body}</Relationships>" if rows else "/>")).encode("utf-8")
+
+
+def content_types_xml(parts: Sequence[Part]) -> bytes:
+    """Return `[Content_Types].xml` for `parts` as python-pptx writes it: its choice of
+    defaults and overrides, formatted here (python-pptx makes an element for each of
+    ~2n overrides through its descriptors). Values lxml would escape are left to it."""
+    item = _ContentTypesItem(parts)
+    defaults, overrides = item._defaults_and_overrides
+    rows = [("Default", "Extension", ext, kind) for ext, kind in sorted(defaults.items())]
+    rows += [("Override", "PartName", name, kind) for name, kind in sorted(overrides.items())]
+    if any(_NOT_PLAIN.search(value) for row in rows for value in row[2:]):
+        return serialize_part_xml(item._xml)
+    body = "".join(f'<{tag} {attr}="{value}" ContentType="{kind}"/>'
+                   for tag, attr, value, kind in rows)
+    return (_TYPES_HEAD + (f">{body}</Types>" if rows else "/>")).encode("utf-8")
 
 
 def _lxml_rels(rows: list[tuple[str, str, str, bool]]) -> bytes:
