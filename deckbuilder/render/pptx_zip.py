@@ -32,7 +32,7 @@ from pptx.opc.oxml import nsmap, serialize_part_xml
 from pptx.opc.package import Part, _Relationships
 from pptx.opc.serialized import _ContentTypesItem
 
-from deckbuilder.fsutil import atomic_write_bytes, reproducible_info
+from deckbuilder.fsutil import cache_write, reproducible_info
 
 try:   # the same CRC-32 as zlib's, 2x faster over the pictures
     from zlib_ng.zlib_ng import crc32
@@ -143,9 +143,9 @@ class Deflated:
         if self._path is None or self._used.keys() == self._known.keys():
             return
         body = b"".join(d + len(z).to_bytes(4, "little") + z for d, z in self._used.items())
-        try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(self._path, _DEFLATED_HEAD + hashlib.sha256(body).digest() + body)
+        try:   # one rename, as a slide cache entry is written (its tmp folder)
+            cache_write(self._path, _DEFLATED_HEAD + hashlib.sha256(body).digest() + body,
+                        self._path.parent / "tmp")
         except OSError:
             pass
 
