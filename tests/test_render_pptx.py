@@ -4,6 +4,7 @@ rendering it with LibreOffice (never mocked)."""
 from __future__ import annotations
 
 import subprocess
+import sys
 import zipfile
 from dataclasses import replace
 
@@ -306,3 +307,27 @@ def test_notes_are_written_where_and_as_python_pptx_writes_them(text):
     page = prs.slides.add_slide(prs.slide_layouts[6]).notes_slide
     page.notes_placeholder.element.getparent().remove(page.notes_placeholder.element)
     assert pptx_placeholders.notes_body(page.part) is None   # python-pptx#983
+
+
+_IMPORT_ONCE = """
+import gc, sys
+import deckbuilder.build
+gc.collect()
+if sys.argv[1] == "off":
+    gc.disable()
+passes = []
+gc.callbacks.append(lambda phase, info: passes.append(phase == "start"))
+import deckbuilder.render.pptx
+print(gc.isenabled(), sum(passes))
+"""
+
+
+@pytest.mark.parametrize("before", ["on", "off"])
+def test_the_renderer_imports_python_pptx_without_collector_passes(before):
+    # Its objects live as long as the process: passes over them while python-pptx is
+    # imported would find nothing (some 40 of them). Afterwards the collector is as it
+    # was, and one pass over the young objects may follow.
+    done = subprocess.run([sys.executable, "-c", _IMPORT_ONCE, before], check=True,
+                          capture_output=True, text=True)
+    enabled, passes = done.stdout.split()
+    assert enabled == str(before == "on") and int(passes) <= 1

@@ -5,9 +5,10 @@ cache makes it: cold, warm, partly warm, damaged, unwritable, after a change."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import zipfile
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from pptx import Presentation
 
 from _decks import sample
 from deckbuilder import build, fsutil
-from deckbuilder.render import pptx, pptx_cache
+from deckbuilder.render import pptx, pptx_cache, pptx_zip
 
 from test_pptx_template import make_template, talk as template_talk
 
@@ -35,7 +36,7 @@ def drawn(monkeypatch):
 
 
 def _entries(cache: Path) -> list[Path]:
-    return sorted((cache / pptx_cache.FOLDER).glob("*/*.json"))
+    return sorted((cache / pptx_cache.FOLDER).glob("*/*.slide"))
 
 
 def test_a_warm_build_is_the_cold_build_byte_for_byte(tmp_path, drawn):
@@ -85,7 +86,7 @@ def test_slides_placed_between_drawn_ones_keep_every_name_and_id(tmp_path, drawn
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "empty", "garbage", "misfit",
-                                    "other-json"])
+                                    "other-json", "lengths"])
 def test_a_damaged_entry_is_drawn_again_with_the_same_bytes(tmp_path, drawn, damage):
     deck, _, _ = sample(tmp_path)
     cold = pptx.to_bytes(deck, tmp_path / "c")
@@ -102,6 +103,12 @@ def test_a_damaged_entry_is_drawn_again_with_the_same_bytes(tmp_path, drawn, dam
             data = os.urandom(300)
         elif damage == "other-json":   # checksum right, content of another shape
             body = b'{"slide": 1, "rels": [[1, 2, 3]], "notes": []}'
+            data = hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+        elif damage == "lengths":      # checksum right, the XMLs cut elsewhere
+            head, _, xml = data.partition(b"\n")[2].partition(b"\n")
+            found = json.loads(head)
+            found["slide"] += 1
+            body = json.dumps(found).encode() + b"\n" + xml
             data = hashlib.sha256(body).hexdigest().encode() + b"\n" + body
         else:   # a well-formed entry that does not fit the slide: another layout
             entry = pptx_cache._decode(data)
@@ -241,3 +248,55 @@ def test_entries_are_written_whole_and_what_a_killed_build_left_is_cleaned(tmp_p
     assert list(tmp.iterdir()) == []
     entries = _entries(tmp_path / "cache")
     assert entries and all(pptx_cache._decode(p.read_bytes()) for p in entries)
+
+
+def _changed(value):
+    """Return another value of the same kind (None: a string)."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, (int, float)):
+        return value + 1
+    if isinstance(value, str):
+        return value + "x"
+    if value is None:
+        return "x"
+    if isinstance(value, tuple):
+        return value[1:] if value else ("x",)
+    return replace(value, **{fields(value)[0].name: _changed(getattr(value, fields(value)[0].name))})
+
+
+def test_every_field_of_a_slide_its_items_and_their_styles_is_in_the_key(tmp_path):
+    deck, _, _ = sample(tmp_path)
+    slide = next(s for s in deck.slides if any(i.style and i.style.faces for i in s.items))
+    n, item = next((n, i) for n, i in enumerate(slide.items) if i.style and i.style.faces)
+    cache = pptx_cache.SlideCache(tmp_path / "c", deck)
+    others = [replace(slide, **{f.name: _changed(getattr(slide, f.name))})
+              for f in fields(slide) if f.name != "items"]
+    items = [replace(item, **{f.name: _changed(getattr(item, f.name))})
+             for f in fields(item) if f.name not in ("style", "image")]
+    items += [replace(item, style=replace(item.style, **{f.name: _changed(
+        getattr(item.style, f.name))})) for f in fields(item.style)]
+    others += [replace(slide, items=slide.items[:n] + (i,) + slide.items[n + 1:])
+               for i in items]
+    keys = {cache.key(s) for s in [slide] + others}
+    assert len(keys) == 1 + len(others) and len(others) > 25
+
+
+def test_a_warm_build_deflates_only_the_xml_that_changed(tmp_path, monkeypatch):
+    deck, _, _ = sample(tmp_path)
+    plain = pptx.to_bytes(deck)
+    pptx.to_bytes(deck, tmp_path / "c")
+    (kept,) = (tmp_path / "c" / pptx_cache.FOLDER).glob("deflated-*.bin")
+    deflated = []
+    real = pptx_zip._deflate
+    monkeypatch.setattr(pptx_zip, "_deflate", lambda data: deflated.append(data) or real(data))
+    assert pptx.to_bytes(deck, tmp_path / "c") == plain and deflated == []
+    n = next(i for i, s in enumerate(deck.slides) if s.kind == "image")
+    slide = replace(deck.slides[n], notes=deck.slides[n].notes + " (revised)")
+    edited = replace(deck, slides=deck.slides[:n] + (slide,) + deck.slides[n + 1:])
+    cold = pptx.to_bytes(edited)
+    deflated.clear()
+    assert pptx.to_bytes(edited, tmp_path / "c") == cold
+    assert len(deflated) == 1 and b"(revised)" in deflated[0]   # its notes page
+    kept.write_bytes(kept.read_bytes()[:-1])  # damaged: not used, the same deck
+    assert pptx.to_bytes(edited, tmp_path / "c") == cold

@@ -23,7 +23,7 @@ from PIL import Image
 from pptx import Presentation
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.action import Hyperlink
-from pptx.opc.package import OpcPackage, Part, XmlPart, _Relationships
+from pptx.opc.package import OpcPackage, Part, XmlPart, _Relationship, _Relationships
 from pptx.opc.serialized import PackageWriter
 from pptx.package import Package
 from pptx.oxml.ns import qn
@@ -37,7 +37,7 @@ from pptx.util import Inches, lazyproperty
 from _decks import draw, entry, sample, talk
 from deckbuilder import layout, theme
 from deckbuilder.model import Normalised, Pick
-from deckbuilder.render import html, pptx, pptx_cache, pptx_package
+from deckbuilder.render import html, pptx, pptx_cache, pptx_package, pptx_zip
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -118,7 +118,7 @@ def test_the_package_is_the_one_python_pptx_alone_writes(built, monkeypatch):
     # content (the repeated picture once).
     deck, path = built
     monkeypatch.setattr(pptx_package, "index", _PythonPptxAlone)
-    monkeypatch.setattr(pptx_package, "write", lambda package, out: package.save(out))
+    monkeypatch.setattr(pptx_package, "write", lambda package, out, *_: package.save(out))
     plain = members(pptx.to_bytes(deck))
     ours = members(path.read_bytes())
     assert [n for n, _ in ours] == [n for n, _ in plain]
@@ -232,26 +232,28 @@ def test_image_parts_take_their_bytes_from_the_file(tmp_path):
     assert part.image.size == (300, 200) and part.desc == "a.png"
     assert part.scale(None, None) == ImagePart(part.partname, "image/png", prs.part.package,
                                                path.read_bytes()).scale(None, None)
+    assert part.size == path.stat().st_size
+    added = pptx_package.index(prs.part.package)   # the index looks at the file once
+    found = prs.part.package.get_or_add_image_part(str(path))
+    assert isinstance(found, pptx_package.FileImagePart) and found.size == part.size
+    assert found.path == path and found.blob == path.read_bytes() and added
 
 
 def test_relationship_parts_are_written_as_python_pptx_writes_them(built):
+    # pptx_zip.rels_xml writes what _Relationships.xml writes (tests/test_render_pptx_zip.py)
     source = inspect.getsource(_Relationships.xml.fget)
     assert "rels_elm.add_rel(rel.rId, rel.reltype, rel.target_ref, rel.is_external)" in source
     assert 'int(rId[3:]) if rId.startswith("rId") and rId[3:].isdigit() else 0' in source
-    rels = _Relationships("/ppt/slides")
-    for url in ("https://e.org/?a=1&b=<2>\"'", "mailto:x@y.z?subject=h\u00e9 llo\n\t",
-                "https://\u4f8b\u3048.jp/\u30d1\u30b9"):
-        rels._add_relationship(RT.HYPERLINK, url, is_external=True)
-    prs = Presentation()
-    rels._add_relationship(RT.SLIDE_LAYOUT, prs.slide_layouts[0].part)
-    rels.pop("rId2")                                  # a gap, and rId10 after rId9
-    for n in range(8):
-        rels._add_relationship(RT.IMAGE, prs.slide_master.part)
-    assert pptx_package._rels_xml(rels) == rels.xml
+    assert "self.target_partname.relative_ref(self._base_uri)" in inspect.getsource(
+        _Relationship.target_ref.__wrapped__)
+    assert "_Relationships(self._partname.baseURI)" in inspect.getsource(
+        Part._rels.__wrapped__)
     package = Presentation(str(built[1])).part.package
     every = [p for p in package.iter_parts() if p._rels]
     assert len(every) > 20
-    assert all(pptx_package._rels_xml(p.rels) == p.rels.xml for p in every)
+    relative = pptx_zip.RelativeRefs()
+    assert all(pptx_zip.rels_xml(p.rels, p.partname.baseURI, relative) == p.rels.xml
+               for p in every)
 
 
 def test_a_png_is_told_by_its_signature_as_pil_tells_it(tmp_path):

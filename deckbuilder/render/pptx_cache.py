@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, replace
+import os
+from dataclasses import dataclass, fields, replace
+from operator import attrgetter
 from pathlib import Path
 
 import lxml
@@ -35,19 +37,24 @@ from pptx.oxml import parse_xml
 from pptx.parts.slide import NotesSlidePart, SlidePart
 
 from deckbuilder.fsutil import cache_write, clean_stale
-from deckbuilder.model import Deck, Slide
+from deckbuilder.model import Deck, Item, Slide, TextStyle
 from deckbuilder.render.pptx_package import NOTES_PARTNAME, FileImagePart
 from deckbuilder.render.pptx_text import emu
 
-# Bump when a change to drawing changes a slide's XML. (The source of the modules that
+# Bump when a change to drawing changes a slide's XML, or entries change form. (The source of the modules that
 # draw is part of every key as well, so a forgotten bump costs a redraw, not a wrong deck.)
-PPTX_CACHE_VERSION = 1
+PPTX_CACHE_VERSION = 2
 FOLDER = "pptx-slides"        # under the image cache folder (fsutil.cache_root)
 # The modules whose code decides a slide's XML.
 _DRAWING = ("pptx.py", "pptx_text.py", "pptx_placeholders.py", "pptx_master.py",
             "pptx_package.py", "pptx_cache.py")
 # The relationships a slide may have, and what names the target of each in an entry.
 LAYOUT, IMAGE, LINK, NOTES = "layout", "image", "link", "notes"
+# Every field of a planned slide and of its items (a style's but its faces), read at once.
+_SLIDE = attrgetter(*[f.name for f in fields(Slide) if f.name != "items"])
+_ITEM = attrgetter(*[f.name for f in fields(Item)])
+_AT_STYLE = [f.name for f in fields(Item)].index("style")
+_STYLE = attrgetter(*[f.name for f in fields(TextStyle) if f.name != "faces"])
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,7 @@ class SlideCache:
         self._folder = folder
         if folder is not None:   # what a killed build left being written
             clean_stale(folder / FOLDER / "tmp")
-        self._chains: dict[int, tuple[tuple, tuple[str]]] = {}   # id -> (faces, digest)
+        self._chains: dict[int, tuple[tuple, str]] = {}   # id -> (faces, digest)
 
     def key(self, planned: Slide) -> str | None:
         """Return the digest of everything that decides the slide's XML, or None when a
@@ -83,7 +90,7 @@ class SlideCache:
         would): the planned slide (its items, their boxes, text, styles and picture
         files, its notes), each picture file's size and time (a file passed through
         from the vault may change in place) and the deck's look (`_context`). The repr
-        of frozen dataclasses of plain values is a canonical form of them (`_canonical`)."""
+        of plain values and frozen dataclasses of them is a canonical form (`_canonical`)."""
         if self._folder is None:
             return None
         try:
@@ -95,18 +102,26 @@ class SlideCache:
         return hashlib.sha256(self._context + text.encode("utf-8")).hexdigest()
 
     def _canonical(self, planned: Slide) -> str:
-        """Return repr(planned) with each text style's fallback chain of faces named by
-        its digest: the chain is one long tuple shared by every text item, otherwise
-        repeated in every item (six sevenths of the text, the most of a key's time)."""
-        items = tuple(replace(i, style=replace(i.style, faces=self._chain(i.style.faces)))
-                      if i.style is not None and i.style.faces else i for i in planned.items)
-        return repr(replace(planned, items=items))
+        """Return the repr of the planned slide's field values and of each item's, with
+        each text style's fallback chain of faces named by its digest: the chain is one
+        long tuple shared by every text item, otherwise repeated in every item (six
+        sevenths of the text). The values are read at once, not copied with the chain
+        swapped (dataclasses.replace, most of a key's time)."""
+        return repr((_SLIDE(planned), tuple(map(self._item, planned.items))))
 
-    def _chain(self, faces: tuple) -> tuple[str]:
+    def _item(self, item: Item) -> tuple:
+        values = _ITEM(item)
+        style = values[_AT_STYLE]
+        if style is None:
+            return values
+        return (values[:_AT_STYLE] + ((_STYLE(style), self._chain(style.faces)),)
+                + values[_AT_STYLE + 1:])
+
+    def _chain(self, faces: tuple) -> str:
         known = self._chains.get(id(faces))
         if known is None:   # the tuple is kept with its digest, so its id stays its own
             known = self._chains[id(faces)] = (
-                faces, (hashlib.sha256(repr(faces).encode("utf-8")).hexdigest(),))
+                faces, hashlib.sha256(repr(faces).encode("utf-8")).hexdigest())
         return known[1]
 
     def load(self, key: str | None) -> Drawn | None:
@@ -115,7 +130,8 @@ class SlideCache:
         if key is None:
             return None
         try:
-            return _decode(self._path(key).read_bytes())
+            with open(self._path(key), "rb") as f:
+                return _decode(f.read())
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None   # missing, cut short, garbled
 
@@ -124,12 +140,21 @@ class SlideCache:
         if key is None:
             return
         try:   # one rename: a Batch's scan of the folder cost more than the write
-            cache_write(self._path(key), _encode(drawn), self._folder / FOLDER / "tmp")
+            cache_write(Path(self._path(key)), _encode(drawn), self._folder / FOLDER / "tmp")
         except OSError:
             pass   # the next build draws the slide again
 
-    def _path(self, key: str) -> Path:
-        return self._folder / FOLDER / key[:2] / f"{key}.json"
+    def deflated(self) -> Path | None:
+        """Return the file keeping the deck's XML as the last build deflated it (None:
+        no cache): one per deck's look, so that two talks do not take turns with it."""
+        if self._folder is None:
+            return None
+        digest = hashlib.sha256(self._context).hexdigest()[:16]
+        return Path(self._folder) / FOLDER / f"deflated-{digest}.bin"
+
+    def _path(self, key: str) -> str:
+        # A string: joining Paths and making the string again cost as much as the read.
+        return os.path.join(self._folder, FOLDER, key[:2], key + ".slide")
 
 
 def _stamp(path: Path) -> str:
@@ -160,22 +185,31 @@ def _drawing_digest() -> str:
 
 
 def _encode(drawn: Drawn) -> bytes:
-    body = json.dumps({"slide": drawn.slide.decode("utf-8"), "rels": drawn.rels,
-                       "notes": drawn.notes.decode("utf-8") if drawn.notes else None},
+    """Return the entry for `drawn`: a checksum line, a JSON line (the relationships and
+    the XMLs' lengths), then the XMLs as they are. (XML inside JSON strings took as long
+    to decode as the rest of placing the slide.)"""
+    notes = drawn.notes or None
+    head = json.dumps({"rels": drawn.rels, "slide": len(drawn.slide),
+                       "notes": len(notes) if notes is not None else None},
                       ensure_ascii=False).encode("utf-8")
+    body = head + b"\n" + drawn.slide + (notes or b"")
     return hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body
 
 
 def _decode(data: bytes) -> Drawn:
-    """Return the entry in `data`; raise ValueError when its checksum does not match."""
+    """Return the entry in `data`; raise ValueError when its checksum or its lengths do
+    not match."""
     checksum, _, body = data.partition(b"\n")
     if hashlib.sha256(body).hexdigest().encode("ascii") != checksum:
         raise ValueError("damaged slide cache entry")
-    found = json.loads(body)
+    head, _, xml = body.partition(b"\n")
+    found = json.loads(head)
     rels = tuple((str(kind), str(target)) for kind, target in found["rels"])
-    notes = found["notes"]
-    return Drawn(found["slide"].encode("utf-8"), rels,
-                 notes.encode("utf-8") if notes is not None else None)
+    slide, notes = found["slide"], found["notes"]
+    if not isinstance(slide, int) or not (notes is None or isinstance(notes, int)) \
+            or len(xml) != slide + (notes or 0):
+        raise ValueError("slide cache entry of another shape")
+    return Drawn(xml[:slide], rels, xml[slide:] if notes is not None else None)
 
 
 # ---------------------------------------------------------------- drawn -> entry

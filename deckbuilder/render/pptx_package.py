@@ -7,7 +7,7 @@ image's bytes in memory and deflates them (already compressed) on save. Here a
 package's lookups are replaced by indexes kept beside it (`index`), picture parts keep
 only their file's path until the zip is written, and `write` writes the package once,
 in its final, reproducible form: fixed times, python-pptx's member order, media stored,
-XML deflated, each picture streamed from its file.
+XML deflated, each picture copied from its file (the members: `pptx_zip`).
 
 This leans on python-pptx internals, listed in PPTX_INTERNALS; pyproject pins the
 range they were checked on, and tests/test_render_pptx_package.py checks that each
@@ -20,17 +20,13 @@ from __future__ import annotations
 import copy
 import hashlib
 import os
-import shutil
 import zipfile
 from pathlib import Path
 from typing import IO
 
 from PIL import Image as PILImage
-from lxml import etree
 from pptx.opc.constants import CONTENT_TYPE as CT
-from pptx.opc.constants import RELATIONSHIP_TARGET_MODE as RTM
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
-from pptx.opc.oxml import nsmap
 from pptx.opc.package import Part, _Relationships
 from pptx.opc.packuri import PackURI
 from pptx.opc.serialized import PackageWriter
@@ -41,8 +37,8 @@ from pptx.parts.slide import NotesSlidePart, SlidePart
 from pptx.slide import Slide, SlideLayout
 from pptx.util import lazyproperty
 
-from deckbuilder.fsutil import reproducible_info
 from deckbuilder.pixels import SIGNATURE
+from deckbuilder.render import pptx_zip
 
 # What this module relies on (each checked by a test of its own).
 PPTX_INTERNALS = (
@@ -50,11 +46,13 @@ PPTX_INTERNALS = (
     "on the package object, so instance attributes replace them",
     "ImagePart(partname, content_type, package, blob, filename) reads its bytes as _blob",
     "Package._image_parts iterates the package's image parts; part.sha1 is their SHA1",
-    "PackageWriter(file, package._rels, parts) writes [Content_Types].xml and the package "
-    "rels with _write_content_types_stream and _write_pkg_rels into .write(uri, blob)",
+    "PackageWriter(file, package._rels, parts) writes the package rels with "
+    "_write_pkg_rels into .write(uri, blob); _ContentTypesItem(parts)."
+    "_defaults_and_overrides are the [Content_Types].xml its _xml writes, sorted",
     "a part's rels: part._rels (empty when none), part.rels.xml, partname.rels_uri; "
     "rels.xml is a Relationships element of Relationship(Id, Type, Target, TargetMode "
-    "only when External) in numerical rId order, serialised standalone in UTF-8",
+    "only when External) in numerical rId order, serialised standalone in UTF-8; an "
+    "internal one's Target is target_partname.relative_ref(the source part's folder)",
     "_Relationships.get_or_add(reltype, part) is looked up on the object and adds with "
     "_add_relationship(reltype, part) when no relationship to the part has the type",
     "Slides.add_slide is PresentationPart.add_slide, clone_layout_placeholders and "
@@ -88,17 +86,16 @@ _EXT = {"BMP": "bmp", "GIF": "gif", "JPEG": "jpg", "PNG": "png", "TIFF": "tiff",
 # Media that is compressed already: deflating it again costs time and saves nothing.
 STORED_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "gif", "webp", "mp4", "m4v", "mov",
                                "mp3", "m4a", "wma", "wmv", "avi"})
-_PR = nsmap["pr"]   # the namespace of .rels parts
 MIN_SLIDE_ID, MAX_SLIDE_ID = 256, 2147483647   # the range of p:sldId/@id
-XML_LEVEL = 6       # zlib's default, what python-pptx (and so every earlier deck) used
 
 
 class FileImagePart(ImagePart):
     """An image part whose bytes stay in their file until the package is written."""
 
-    def __init__(self, partname: PackURI, content_type: str, package: Package, path: Path):
+    def __init__(self, partname: PackURI, content_type: str, package: Package, path: Path,
+                 size: int | None = None):
         self.path = path
-        self.size = path.stat().st_size
+        self.size = path.stat().st_size if size is None else size   # the caller's, if it looked
         super().__init__(partname, content_type, package, b"", path.name)
 
     # ImagePart reads its bytes (size, dpi, `image`, `blob`) through `_blob`: from the file.
@@ -173,7 +170,7 @@ class _ImageIndex:
         if ext is None:
             raise ValueError(f"unsupported image format in {path.name}")
         part = FileImagePart(self._package.next_image_partname(ext), image_content_types[ext],
-                             self._package, path)
+                             self._package, path, size)
         self._by_path[path] = part
         return self._add(part)
 
@@ -336,60 +333,42 @@ def index(package: Package) -> SlideAdder:
     return SlideAdder(package)
 
 
-class _Members:
-    """The zip members of a package, in the order they are written, reproducibly."""
-
-    def __init__(self, archive: zipfile.ZipFile) -> None:
-        self._archive = archive
-
-    def write(self, pack_uri: PackURI, blob: bytes) -> None:
-        """Add one member from bytes (the interface of python-pptx's zip writer)."""
-        info = reproducible_info(pack_uri.membername, unix=False, stored=_stored(pack_uri))
-        self._archive.writestr(info, blob, compresslevel=XML_LEVEL)
-
-    def copy(self, pack_uri: PackURI, path: Path) -> None:
-        """Add one member from a file, stored, a chunk at a time."""
-        info = reproducible_info(pack_uri.membername, unix=False, stored=_stored(pack_uri))
-        info.file_size = path.stat().st_size   # as writestr sets it: the same header
-        with path.open("rb") as source, self._archive.open(info, "w") as dest:
-            shutil.copyfileobj(source, dest, 1 << 20)
-
-
-def _rels_xml(rels: _Relationships) -> bytes:
-    """Return `rels.xml`, the same bytes, a third of the time: python-pptx parses a
-    string and sets each attribute through descriptors for every relationship, and a
-    package of n slides has about 2n relationship parts."""
-    root = etree.Element(f"{{{_PR}}}Relationships", nsmap={None: _PR})
-    for _, rid in sorted((int(rid[3:]) if rid.startswith("rId") and rid[3:].isdigit() else 0,
-                          rid) for rid in rels.keys()):   # numerical order, as python-pptx
-        rel = rels[rid]
-        attrs = {"Id": rid, "Type": rel.reltype, "Target": rel.target_ref}
-        if rel.is_external:
-            attrs["TargetMode"] = RTM.EXTERNAL
-        etree.SubElement(root, f"{{{_PR}}}Relationship", attrs)
-    return etree.tostring(root, encoding="UTF-8", standalone=True)
-
-
 def _stored(pack_uri: PackURI) -> bool:
     return pack_uri.ext.lower() in STORED_EXTENSIONS
 
 
-def write(package: Package, out: IO[bytes]) -> None:
-    """Write `package` as a .pptx into the binary file `out`, in one pass.
+class _ByUri:
+    """The interface of python-pptx's zip writer, `write(pack_uri, blob)`, on `members`."""
+
+    def __init__(self, members: pptx_zip.Members) -> None:
+        self._members = members
+
+    def write(self, pack_uri: PackURI, blob: bytes) -> None:
+        self._members.write(pack_uri.membername, blob, _stored(pack_uri))
+
+
+def write(package: Package, out: IO[bytes], deflated: Path | None = None) -> None:
+    """Write `package` as a .pptx into the binary file `out`, in one pass (with the
+    XML deflated by the last build kept in the file `deflated`, if given).
 
     The members and their order are python-pptx's: content types, package rels, then
     each part followed by its rels.
     """
     parts = tuple(package.iter_parts())
     writer = PackageWriter(out, package._rels, parts)
+    relative = pptx_zip.RelativeRefs()
+    memo = pptx_zip.Deflated(deflated)
     with zipfile.ZipFile(out, "w") as archive:
-        members = _Members(archive)
-        writer._write_content_types_stream(members)
-        writer._write_pkg_rels(members)
+        members = pptx_zip.Members(archive, memo)
+        members.write("[Content_Types].xml", pptx_zip.content_types_xml(parts), False)
+        writer._write_pkg_rels(_ByUri(members))
         for part in parts:
-            if isinstance(part, FileImagePart) and _stored(part.partname):
-                members.copy(part.partname, part.path)
+            uri = part.partname
+            if isinstance(part, FileImagePart) and _stored(uri):
+                members.copy(uri.membername, part.path)
             else:
-                members.write(part.partname, part.blob)
+                members.write(uri.membername, part.blob, _stored(uri))
             if part._rels:
-                members.write(part.partname.rels_uri, _rels_xml(part.rels))
+                xml = pptx_zip.rels_xml(part.rels, uri.baseURI, relative)
+                members.write(uri.rels_uri.membername, xml, False)
+    memo.save()

@@ -1,0 +1,232 @@
+"""The zip members of a .pptx, written straight into the archive as zipfile writes them.
+
+zipfile writes a member through a write handle: a header with no CRC, the data, then a
+seek back to write the header again, CRC-32 from the standard zlib, chunks through
+Python (~0.13 ms a member, ~0.5 ms a stored screenshot; a deck of 200 slides has ~1,000
+members). Here the data is compressed (or read) first, so its CRC and sizes are known,
+and the final header and the data are written once, then listed in the archive as
+zipfile lists them, which writes the central directory on close: the same bytes.
+Anything this does not cover (a stream that cannot seek, a member big enough for
+ZIP64, a file bigger than one read) goes through zipfile itself.
+
+XML is deflated once: a rebuild takes what the last build deflated for the same bytes
+(`Deflated`). Relationship parts and the content types are written as python-pptx
+writes them (`rels_xml`, `content_types_xml`), without an lxml tree for each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import posixpath
+import re
+import shutil
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Sequence
+
+from lxml import etree
+from pptx.opc.constants import RELATIONSHIP_TARGET_MODE as RTM
+from pptx.opc.oxml import nsmap, serialize_part_xml
+from pptx.opc.package import Part, _Relationships
+from pptx.opc.serialized import _ContentTypesItem
+
+from deckbuilder.fsutil import cache_write, reproducible_info
+
+try:   # the same CRC-32 as zlib's, 2x faster over the pictures
+    from zlib_ng.zlib_ng import crc32
+except ImportError:  # pragma: no cover - a platform without zlib-ng's wheels
+    from zlib import crc32
+
+XML_LEVEL = 6       # zlib's default, what python-pptx (and so every earlier deck) used
+# What a file of deflated members (`Deflated`) was made with: another zlib may deflate
+# the same bytes differently.
+_DEFLATED_HEAD = f"deckbuilder deflated 1 zlib {zlib.ZLIB_RUNTIME_VERSION} level {XML_LEVEL}\n" \
+    .encode("ascii")
+ONE_READ = 16 << 20  # a stored file up to this size is read whole; bigger ones stream
+_PR = nsmap["pr"]   # the namespace of .rels parts
+_RELS_HEAD = ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+              f'<Relationships xmlns="{_PR}"')
+_TYPES_HEAD = ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+               f'<Types xmlns="{nsmap["ct"]}"')
+# What lxml escapes in an attribute, or refuses: a value with any of it is written by lxml.
+_NOT_PLAIN = re.compile('[&<>"\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]')
+
+
+class Members:
+    """The members of one zip archive opened for writing, in the order they are added."""
+
+    def __init__(self, archive: zipfile.ZipFile, deflated: Deflated | None = None) -> None:
+        self._archive = archive
+        self._direct = archive._seekable   # else zipfile writes data descriptors
+        self._deflate = deflated or _deflate
+
+    def write(self, name: str, blob: bytes, stored: bool) -> None:
+        """Add one member from bytes, deflated at XML_LEVEL unless `stored`."""
+        info = reproducible_info(name, unix=False, stored=stored)
+        if not self._direct or _zip64(len(blob)):
+            self._archive.writestr(info, blob, compresslevel=XML_LEVEL)
+            return
+        data = blob if stored else self._deflate(blob)
+        self._put(info, crc32(blob), len(blob), data)
+
+    def copy(self, name: str, path: Path) -> None:
+        """Add one member from a file, stored (read once; a big one a chunk at a time)."""
+        info = reproducible_info(name, unix=False, stored=True)
+        with path.open("rb", buffering=0) as source:
+            size = os.fstat(source.fileno()).st_size
+            if not self._direct or size > ONE_READ or _zip64(size):
+                info.file_size = size   # as writestr sets it: the same header
+                with self._archive.open(info, "w") as dest:
+                    shutil.copyfileobj(source, dest, 1 << 20)
+                return
+            data = source.read()
+        self._put(info, crc32(data), len(data), data)
+
+    def _put(self, info: zipfile.ZipInfo, crc: int, size: int, data: bytes) -> None:
+        """Write the member's final header and its data where zipfile would write them,
+        and list it as zipfile's write handle lists it when closed."""
+        archive = self._archive
+        info.flag_bits = 0
+        info.CRC, info.file_size, info.compress_size = crc, size, len(data)
+        info.header_offset = archive.start_dir
+        header = info.FileHeader(False)
+        archive.fp.write(header)
+        archive.fp.write(data)
+        archive.start_dir += len(header) + len(data)
+        archive.filelist.append(info)
+        archive.NameToInfo[info.filename] = info
+
+
+def _zip64(size: int) -> bool:
+    return size * 1.05 > zipfile.ZIP64_LIMIT   # zipfile's test for a member's header
+
+
+def _deflate(data: bytes) -> bytes:
+    """Return `data` deflated as zipfile deflates a member: raw deflate, one write."""
+    compressor = zlib.compressobj(XML_LEVEL, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush()
+
+
+class Deflated:
+    """The XML members of the last build deflated, by content, kept in the file `path`
+    (None: nowhere).
+
+    A rebuild writes mostly the same XML again (the slides placed from the slide cache,
+    their relationships, masters, layouts), and deflating ~1,000 small members is most
+    of the zip's own work (~45 ms at 200 slides; zlib sets up ~256 KB for each). An
+    entry is the deflate of the bytes whose digest it is filed under, made by this zlib
+    at this level; a file that does not match its checksum, or was made by another
+    zlib or level, is not used. The file keeps only what the last build wrote.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self._path = path
+        self._known = _read_deflated(path) if path is not None else {}
+        self._used: dict[bytes, bytes] = {}
+
+    def __call__(self, data: bytes) -> bytes:
+        """Return `data` deflated as `_deflate` deflates it."""
+        digest = hashlib.blake2b(data, digest_size=16).digest() + len(data).to_bytes(8, "little")
+        found = self._used.get(digest)
+        if found is None:
+            found = self._known.get(digest)
+        if found is None:
+            found = _deflate(data)
+        self._used[digest] = found
+        return found
+
+    def save(self) -> None:
+        """Keep what this build deflated, if it differs; a file that cannot be written
+        only makes the next build deflate again."""
+        if self._path is None or self._used.keys() == self._known.keys():
+            return
+        body = b"".join(d + len(z).to_bytes(4, "little") + z for d, z in self._used.items())
+        try:   # one rename, as a slide cache entry is written (its tmp folder)
+            cache_write(self._path, _DEFLATED_HEAD + hashlib.sha256(body).digest() + body,
+                        self._path.parent / "tmp")
+        except OSError:
+            pass
+
+
+def _read_deflated(path: Path) -> dict[bytes, bytes]:
+    """Return the entries kept in `path`: none when it is missing, damaged or another
+    zlib's."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return {}
+    head, checksum, body = data[:len(_DEFLATED_HEAD)], data[len(_DEFLATED_HEAD):][:32], \
+        memoryview(data)[len(_DEFLATED_HEAD) + 32:]
+    if head != _DEFLATED_HEAD or hashlib.sha256(body).digest() != checksum:
+        return {}
+    entries, at = {}, 0
+    while at < len(body):
+        digest, size = bytes(body[at:at + 24]), int.from_bytes(body[at + 24:at + 28], "little")
+        entries[digest] = bytes(body[at + 28:at + 28 + size])
+        at += 28 + size
+    return entries
+
+
+class RelativeRefs:
+    """Relationship targets relative to their source's folder, as python-pptx makes them
+    (`PackURI.relative_ref`), with the path arithmetic done once per pair of folders."""
+
+    def __init__(self) -> None:
+        self._folders: dict[tuple[str, str], str] = {}
+
+    def __call__(self, partname: str, base_uri: str) -> str:
+        if base_uri == "/":
+            return partname[1:]
+        folder, _, name = partname.rpartition("/")
+        prefix = self._folders.get((folder, base_uri))
+        if prefix is None:
+            prefix = self._folders[(folder, base_uri)] = \
+                posixpath.relpath(folder or "/", base_uri)
+        return name if prefix == "." else f"{prefix}/{name}"
+
+
+def rels_xml(rels: _Relationships, base_uri: str, relative: RelativeRefs) -> bytes:
+    """Return `rels.xml` for a part in `base_uri`, the same bytes: python-pptx parses a
+    string and sets each attribute through descriptors for every relationship, and a
+    package of n slides has about 2n relationship parts. Values lxml would escape or
+    refuse are left to lxml."""
+    rows = []
+    for _, rid in sorted((int(rid[3:]) if rid.startswith("rId") and rid[3:].isdigit() else 0,
+                          rid) for rid in rels.keys()):   # numerical order, as python-pptx
+        rel = rels[rid]
+        target = rel.target_ref if rel.is_external else \
+            relative(str(rel.target_partname), base_uri)
+        rows.append((rid, rel.reltype, target, rel.is_external))
+    if any(_NOT_PLAIN.search(value) for row in rows for value in row[:3]):
+        return _lxml_rels(rows)
+    body = "".join(f'<Relationship Id="{rid}" Type="{kind}" Target="{target}"'
+                   + (f' TargetMode="{RTM.EXTERNAL}"/>' if external else "/>")
+                   for rid, kind, target, external in rows)
+    return (_RELS_HEAD + (f">{body}</Relationships>" if rows else "/>")).encode("utf-8")
+
+
+def content_types_xml(parts: Sequence[Part]) -> bytes:
+    """Return `[Content_Types].xml` for `parts` as python-pptx writes it: its choice of
+    defaults and overrides, formatted here (python-pptx makes an element for each of
+    ~2n overrides through its descriptors). Values lxml would escape are left to it."""
+    item = _ContentTypesItem(parts)
+    defaults, overrides = item._defaults_and_overrides
+    rows = [("Default", "Extension", ext, kind) for ext, kind in sorted(defaults.items())]
+    rows += [("Override", "PartName", name, kind) for name, kind in sorted(overrides.items())]
+    if any(_NOT_PLAIN.search(value) for row in rows for value in row[2:]):
+        return serialize_part_xml(item._xml)
+    body = "".join(f'<{tag} {attr}="{value}" ContentType="{kind}"/>'
+                   for tag, attr, value, kind in rows)
+    return (_TYPES_HEAD + (f">{body}</Types>" if rows else "/>")).encode("utf-8")
+
+
+def _lxml_rels(rows: list[tuple[str, str, str, bool]]) -> bytes:
+    root = etree.Element(f"{{{_PR}}}Relationships", nsmap={None: _PR})
+    for rid, kind, target, external in rows:
+        attrs = {"Id": rid, "Type": kind, "Target": target}
+        if external:
+            attrs["TargetMode"] = RTM.EXTERNAL
+        etree.SubElement(root, f"{{{_PR}}}Relationship", attrs)
+    return etree.tostring(root, encoding="UTF-8", standalone=True)
