@@ -139,3 +139,13 @@ def test_another_planner_plans_every_entry_again(tmp_path, monkeypatch):
     again = layout.Memo(dict(memo.used))
     layout.plan(t, picks, th, imgs, memo=again)
     assert set(again.used).isdisjoint(memo.used)
+
+
+def test_the_planner_version_holds_each_library_version_read_from_its_source():
+    # markdown-it-py's version is read from its file, not imported: the file must hold
+    # it, so that upgrading the parser plans every entry again.
+    import importlib
+
+    for package, name in memo_mod._VERSION_FILES:
+        version = importlib.import_module(package).__version__
+        assert f'"{version}"' in memo_mod._package_file(package, name).read_text("utf-8")

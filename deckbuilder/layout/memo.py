@@ -13,13 +13,13 @@ the talk. A damaged or foreign file is an empty memo: the deck is planned from s
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import io
 import pickle
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-import markdown_it
 import PIL
 import regex
 
@@ -33,6 +33,9 @@ FORMAT = b"deckbuilder plan memo 1\n"
 # The modules whose code decides an entry's slides, by path relative to the package.
 _CODE = ("layout/*.py", "markup.py", "fonts.py", "model.py", "theme.py", "template.py",
          "errors.py")
+# Libraries whose version is read from their source, never imported for it: markdown-it-py
+# takes ~40 ms to import, and a rebuild whose captions are plain never needs it.
+_VERSION_FILES = (("markdown_it", "__init__.py"),)
 Planned = tuple[list[Slide], list[Diagnostic]]
 
 
@@ -108,12 +111,21 @@ def _code_version() -> str:
     """Return the hash of the planner's source and of the libraries that measure and
     parse text, so that a changed deckbuilder never reuses another one's plan."""
     root = Path(__file__).resolve().parent.parent
-    h = hashlib.sha256(f"{__version__}|{PIL.__version__}|{markdown_it.__version__}|"
-                       f"{regex.__version__}".encode())
+    h = hashlib.sha256(f"{__version__}|{PIL.__version__}|{regex.__version__}".encode())
+    for package, name in _VERSION_FILES:
+        h.update(package.encode() + b"\0" + _package_file(package, name).read_bytes())
     for pattern in _CODE:
         for path in sorted(root.glob(pattern)):
             h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
+
+
+def _package_file(package: str, name: str) -> Path:
+    """Return the file `name` of an installed package, found without importing it."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(f"{package} is not installed")
+    return Path(list(spec.submodule_search_locations)[0]) / name
 
 
 # ---------------------------------------------------------------- the memo on disk
