@@ -19,7 +19,6 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 import yaml
-from PIL import ImageFont
 
 from deckbuilder import fonts
 from deckbuilder.errors import Diagnostic, ThemeError, error, warning
@@ -396,6 +395,8 @@ def _check_fallback(settings: dict, file: str) -> list[Diagnostic]:
 
 def _not_a_font(path: Path) -> str | None:
     """Return why Pillow cannot open a font file, or None when it can."""
+    from PIL import ImageFont
+
     try:
         ImageFont.truetype(str(path), 12)
     except OSError as e:

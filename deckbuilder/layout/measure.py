@@ -12,10 +12,12 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import regex
-from PIL import ImageFont
+
+if TYPE_CHECKING:   # Pillow is imported when a word is first measured: a rebuild whose
+    from PIL import ImageFont   # entries are all remembered (layout.memo) measures none
 
 from deckbuilder import fonts as faces_of
 from deckbuilder.markup import Run, merge_runs, normal_text
@@ -106,6 +108,8 @@ class Fonts:
 
 @lru_cache(maxsize=256)   # a CJK caption draws from a few dozen slices of its font
 def _font(path: Path) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     return ImageFont.truetype(str(path), REF_SIZE)
 
 
