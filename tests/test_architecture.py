@@ -111,12 +111,14 @@ def test_the_readme_code_map_is_the_folder_listing():
 def test_the_pipeline_imports_no_format_or_feature_it_was_not_asked_for():
     # Start-up is most of a warm build: python-pptx (~60 ms) only for a PPTX build or a
     # template, jinja2 for an HTML one, segno for a QR code, the network stack for a
-    # download (each imported inside the function that needs it).
+    # download, Pillow's image modules for a picture or font to open, markdown-it-py for
+    # Markdown to parse (each imported inside the function that needs it).
     import subprocess
     import sys
 
     code = ("import sys, deckbuilder.build; print(' '.join(m for m in ('pptx', 'lxml', "
-            "'jinja2', 'segno', 'urllib.request', 'http.client', 'ssl') if m in sys.modules))")
+            "'jinja2', 'segno', 'urllib.request', 'http.client', 'ssl', 'PIL.Image', "
+            "'PIL.ImageFont', 'markdown_it') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=PACKAGE.parent)
     assert out.stdout.split() == []
