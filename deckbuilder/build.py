@@ -47,11 +47,12 @@ def _pptx_target(out_dir: Path, name: str, **_: object) -> Path:
 
 
 def _write_html(deck: Deck, out_dir: Path, name: str, batch: Batch, theme: theme_mod.Theme,
-                single_file: bool = False, cdn: bool = False, **_: object) -> Path:
+                single_file: bool = False, cdn: bool = False, cache_dir: Path | None = None,
+                **_: object) -> Path:
     from deckbuilder.render import html
 
     return html.write(deck, out_dir, name, theme, single_file=single_file, cdn=cdn,
-                      batch=batch)
+                      batch=batch, cache=cache_root(cache_dir))
 
 
 def _html_target(out_dir: Path, name: str, single_file: bool = False, **_: object) -> Path:
