@@ -16,19 +16,20 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
-
-import regex
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from deckbuilder.model import Face
 
-_CLUSTER = regex.compile(r"\X")
+if TYPE_CHECKING:
+    import regex
+
+CLUSTER = r"\X"
 # Inside a cluster these need no glyph of their own (the shaper drops or joins them).
 _IGNORABLE = frozenset({0x200C, 0x200D, 0xFE0E, 0xFE0F})
-_KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}]")
-_HANGUL = regex.compile(r"\p{Hangul}")
-_HAN = regex.compile(r"\p{Han}")
-_WIDE = regex.compile(r"[\p{East_Asian_Width=Wide}\p{East_Asian_Width=Fullwidth}]")
+_KANA = r"[\p{Hiragana}\p{Katakana}]"
+_HANGUL = r"\p{Hangul}"
+_HAN = r"\p{Han}"
+_WIDE = r"[\p{East_Asian_Width=Wide}\p{East_Asian_Width=Fullwidth}]"
 WEIGHTS = {False: "400", True: "700"}
 
 
@@ -39,6 +40,15 @@ class Segment:
     text: str
     face: Face
     path: Path
+
+
+@lru_cache(maxsize=None)
+def pattern(source: str) -> regex.Pattern[str]:
+    """Return the `regex` pattern `source`, compiled on first use: the module takes
+    ~20 ms to import, and Latin text (a slide number, most captions) never needs it."""
+    import regex
+
+    return regex.compile(source)
 
 
 def chain(body: Face, settings: Mapping[str, Any]) -> tuple[Face, ...]:
@@ -177,9 +187,10 @@ def prefer(faces: Sequence[Face], text: str) -> tuple[Face, ...]:
     """Return the chain with the CJK face of the text's language first among the CJK
     faces: Hangul means Korean, kana Japanese, Han alone Chinese. Han characters are in
     all three fonts with different shapes; this picks the shapes the reader expects."""
-    if not _HAN.search(text) and not _HANGUL.search(text) and not _KANA.search(text):
+    han, hangul, kana = (pattern(p).search(text) for p in (_HAN, _HANGUL, _KANA))
+    if not han and not hangul and not kana:
         return tuple(faces)
-    lang = "ko" if _HANGUL.search(text) else "ja" if _KANA.search(text) else "zh"
+    lang = "ko" if hangul else "ja" if kana else "zh"
     first = [f for f in faces[1:] if f.lang == lang]
     return (faces[0], *first, *(f for f in faces[1:] if f not in first)) if faces else ()
 
@@ -203,7 +214,7 @@ def _segments(text: str, faces: tuple[Face, ...], bold: bool, italic: bool
               ) -> tuple[Segment, ...]:
     out: list[Segment] = []
     main = _main_file(faces[0], bold, italic)
-    for cluster in _CLUSTER.findall(text):
+    for cluster in pattern(CLUSTER).findall(text):
         face, path = _cluster_file(faces, cluster, bold, italic) or (faces[0], main)
         if out and out[-1].face == face and out[-1].path == path:
             out[-1] = Segment(out[-1].text + cluster, face, path)
@@ -240,7 +251,7 @@ def keeps_words(text: str) -> bool:
     """Return whether a paragraph breaks lines only between words: Korean (any Hangul),
     which is written with spaces between words and wrapped at them (CSS `word-break:
     keep-all`; LibreOffice and PowerPoint keep Korean words whole too)."""
-    return not text.isascii() and bool(_HANGUL.search(text))
+    return not text.isascii() and bool(pattern(_HANGUL).search(text))
 
 
 def _wide(ch: str) -> bool:
@@ -253,7 +264,7 @@ def break_points(word: str) -> list[int]:
     emoji, never before closing or after opening punctuation. Breaks between other
     letters stay where every renderer takes them (spaces, hyphens), so Latin text wraps
     as it always did."""
-    if word.isascii() or not _WIDE.search(word):
+    if word.isascii() or not pattern(_WIDE).search(word):
         return []
     from uniseg.linebreak import line_break_boundaries   # 0.3 s to import: only for CJK
 

@@ -112,21 +112,23 @@ def test_the_pipeline_imports_no_format_or_feature_it_was_not_asked_for():
     # Start-up is most of a warm build: python-pptx (~60 ms) only for a PPTX build or a
     # template, jinja2 for an HTML one, segno for a QR code, the network stack for a
     # download, Pillow's image modules for a picture or font to open, markdown-it-py for
-    # Markdown to parse (each imported inside the function that needs it).
+    # Markdown to parse, regex for a pattern or non-Latin text (each imported inside the
+    # function that needs it).
     import subprocess
     import sys
 
     code = ("import sys, deckbuilder.build; print(' '.join(m for m in ('pptx', 'lxml', "
             "'jinja2', 'segno', 'urllib.request', 'http.client', 'ssl', 'PIL.Image', "
-            "'PIL.ImageFont', 'markdown_it') if m in sys.modules))")
+            "'PIL.ImageFont', 'markdown_it', 'regex') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=PACKAGE.parent)
     assert out.stdout.split() == []
 
 
 def test_a_warm_rebuild_imports_only_what_it_uses(tmp_path):
-    # A rebuild after one caption changed, with plain captions and notes: it parses no
-    # Markdown, so it needs no markdown-it-py (~40 ms of a ~0.6 s rebuild).
+    # A rebuild after one caption changed, with plain Latin captions and notes: it parses
+    # no Markdown and cuts no text into graphemes, so it needs neither markdown-it-py nor
+    # regex (~40 and ~20 ms of a ~0.6 s rebuild).
     import subprocess
     import sys
 
@@ -143,8 +145,8 @@ def test_a_warm_rebuild_imports_only_what_it_uses(tmp_path):
                     "  - select: {order: note}\n", encoding="utf-8")
     args = [str(spec), "-f", "html", "--single-file", "--cache-dir", str(tmp_path / "cache")]
     code = ("import sys; from deckbuilder.cli import main; main(sys.argv[1:], "
-            "standalone_mode=False); print(' '.join(m for m in ('markdown_it',) if m in "
-            "sys.modules), file=sys.stderr)")
+            "standalone_mode=False); print(' '.join(m for m in ('markdown_it', 'regex') "
+            "if m in sys.modules), file=sys.stderr)")
     runs = []
     for caption in ("A caption (1)", "A changed caption (2)"):
         note.write_text(note.read_text(encoding="utf-8").replace("A caption (1)", caption),

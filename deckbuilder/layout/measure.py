@@ -14,8 +14,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-import regex
-
 if TYPE_CHECKING:   # Pillow is imported when a word is first measured: a rebuild whose
     from PIL import ImageFont   # entries are all remembered (layout.memo) measures none
 
@@ -28,7 +26,6 @@ REF_SIZE = 200                # fonts are loaded once at this size; widths scale
 ELLIPSIS = "…"
 ZWSP = "\u200b"               # zero-width space: where an overlong word may break
 _TOKENS = re.compile(r"\s+|\S+")
-_CLUSTER = regex.compile(r"\X")
 # A break opportunity the renderers all take (UAX #14 HY): after a hyphen between letters.
 _AFTER_HYPHEN = re.compile(r"(?<=[^\W\d_]-)(?=[^\W\d_])")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]()<>#=!|~])")
@@ -73,7 +70,7 @@ class Fonts:
         """Return (advance, True): `text` at REF_SIZE, to scale by size / REF_SIZE; or,
         for code, (advance, False): the advance per px of size."""
         if run.code:
-            count = len(text) if text.isascii() else len(_CLUSTER.findall(text))
+            count = len(text) if text.isascii() else len(_clusters(text))
             return count * self.code_advance, False   # one advance per grapheme
         key = (text, run.bold, run.italic)
         ref = self._widths.get(key)
@@ -104,6 +101,10 @@ class Fonts:
                          for t in toks)   # a break is never measured
             found = self._measured[key] = Measured(toks, refs)
         return found
+
+
+def _clusters(text: str) -> list[str]:
+    return faces_of.pattern(faces_of.CLUSTER).findall(text)
 
 
 @lru_cache(maxsize=256)   # a CJK caption draws from a few dozen slices of its font
@@ -292,7 +293,7 @@ def breakable(runs: Sequence[Run], size: float, width: float, fonts: Fonts) -> l
                 parts.append(word)
                 continue
             piece = ""
-            for ch in _CLUSTER.findall(word):   # never inside a grapheme cluster
+            for ch in _clusters(word):   # never inside a grapheme cluster
                 if piece and fonts.width(piece + ch, run, size) > limit:
                     parts.append(piece + ZWSP)
                     piece = ""

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import PIL
-import regex
 
 from deckbuilder import __version__
 from deckbuilder.errors import Diagnostic
@@ -34,8 +33,9 @@ FORMAT = b"deckbuilder plan memo 1\n"
 _CODE = ("layout/*.py", "markup.py", "fonts.py", "model.py", "theme.py", "template.py",
          "errors.py")
 # Libraries whose version is read from their source, never imported for it: markdown-it-py
-# takes ~40 ms to import, and a rebuild whose captions are plain never needs it.
-_VERSION_FILES = (("markdown_it", "__init__.py"),)
+# and regex take ~40 and ~20 ms to import, and a rebuild of plain Latin captions needs
+# neither.
+_VERSION_FILES = (("markdown_it", "__init__.py"), ("regex", "_main.py"))
 Planned = tuple[list[Slide], list[Diagnostic]]
 
 
@@ -111,7 +111,7 @@ def _code_version() -> str:
     """Return the hash of the planner's source and of the libraries that measure and
     parse text, so that a changed deckbuilder never reuses another one's plan."""
     root = Path(__file__).resolve().parent.parent
-    h = hashlib.sha256(f"{__version__}|{PIL.__version__}|{regex.__version__}".encode())
+    h = hashlib.sha256(f"{__version__}|{PIL.__version__}".encode())
     for package, name in _VERSION_FILES:
         h.update(package.encode() + b"\0" + _package_file(package, name).read_bytes())
     for pattern in _CODE:
