@@ -184,7 +184,7 @@ def build(spec_path: Path, formats: Sequence[str] = ("pptx",), out_dir: Path | N
     out = Path(out_dir) if out_dir is not None else talk.path.parent / "build"
     targets = [TARGETS[fmt](out, talk.name, single_file=single_file) for fmt in wanted]
     check(claim_outputs(talk, out, targets), strict, BuildError)
-    theme = theme_mod.load(talk.theme, talk.path.parent)
+    theme = theme_mod.load(talk.theme, talk.path.parent, cache_root(cache_dir))
     say("normalising images")
     images, problems = _images(report, theme, allow_missing, cache_dir)
     diags = list(report.diagnostics) + theme_mod.shadows(theme) + problems

@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from deckbuilder.model import Face
 
@@ -270,3 +270,68 @@ def break_points(word: str) -> list[int]:
 
     return [b for b in line_break_boundaries(word)
             if 0 < b < len(word) and (_wide(word[b - 1]) or _wide(word[b]))]
+
+
+# ---------------------------------------------------------------- font files that open
+
+# In the cache folder: the font files Pillow opened, each with its (size, mtime, inode)
+# then and the Pillow that opened it. A rebuild with the same theme opens no font file
+# to check it (nor imports Pillow's image modules, ~20 ms), as the image index spares
+# decoding a picture the cache has vouched for.
+OPENED = "fonts-opened.json"
+_KEEP = 64   # entries beyond the last build's fonts kept in the file
+
+
+def broken(paths: Iterable[Path], why_not: Callable[[Path], str | None],
+           cache: Path | None = None) -> list[tuple[Path, str]]:
+    """Return (file, why) for each font file that `why_not` cannot open. With a `cache`
+    folder, a file that opened before and has not changed since is not opened again."""
+    import PIL   # its version only (~1 ms)
+
+    record = cache / OPENED if cache is not None else None
+    known = _opened(record, PIL.__version__)
+    out, passed = [], {}
+    for path in paths:
+        stamp = _stamp(path)
+        if stamp is not None and known.get(str(path)) == stamp:
+            passed[str(path)] = stamp
+            continue
+        why = why_not(path)
+        if why is not None:
+            out.append((path, why))
+        elif stamp is not None:
+            passed[str(path)] = stamp
+    if record is not None and any(known.get(k) != v for k, v in passed.items()):
+        _save(record, PIL.__version__, {**dict(list(known.items())[-_KEEP:]), **passed})
+    return out
+
+
+def _stamp(path: Path) -> list[int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def _opened(record: Path | None, pillow: str) -> dict[str, list[int]]:
+    if record is None:
+        return {}
+    try:
+        data = json.loads(record.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("pillow") != pillow \
+            or not isinstance(data.get("fonts"), dict):
+        return {}
+    return data["fonts"]
+
+
+def _save(record: Path, pillow: str, fonts: dict[str, list[int]]) -> None:
+    from deckbuilder.fsutil import atomic_write_bytes
+
+    try:
+        atomic_write_bytes(record, json.dumps({"pillow": pillow, "fonts": fonts},
+                                              sort_keys=True).encode())
+    except OSError:
+        pass   # a read-only or full cache: the next build opens the fonts again

@@ -45,6 +45,10 @@ class Fonts:
     # every size it tries, and widths scale linearly, so each word is shaped once.
     _widths: dict[tuple[str, bool, bool], float] = field(
         default_factory=dict, init=False, compare=False, repr=False)
+    # Widths an earlier plan with the same fonts shaped (layout.memo): a rebuild draws the
+    # same slide numbers and footers, and need not load a font to measure them again.
+    _known: dict[tuple[str, bool, bool], float] = field(
+        default_factory=dict, init=False, compare=False, repr=False)
     # runs -> their tokens and advances: a fit wraps the same text at every size and
     # width it tries, and a slide's text is fitted, balanced and narrowed, so each text
     # is tokenised and looked up once.
@@ -75,8 +79,22 @@ class Fonts:
         key = (text, run.bold, run.italic)
         ref = self._widths.get(key)
         if ref is None:
-            ref = self._widths[key] = self._shaped(text, run.bold, run.italic)
+            ref = self._known.get(key)
+            if ref is None:
+                ref = self._shaped(text, run.bold, run.italic)
+            self._widths[key] = ref
         return ref, True
+
+    def shaped(self) -> dict[tuple[str, bool, bool], float] | None:
+        """Return the widths this plan used, by (text, bold, italic), at REF_SIZE; None
+        when it shaped none but those it was given (`remember`)."""
+        if all(key in self._known for key in self._widths):
+            return None
+        return dict(self._widths)
+
+    def remember(self, widths: dict[tuple[str, bool, bool], float]) -> None:
+        """Take the widths an earlier plan with these same fonts shaped (`shaped`)."""
+        self._known.update(widths)
 
     def _shaped(self, text: str, bold: bool, italic: bool) -> float:
         """Return the advance width of `text` at REF_SIZE, shaped by Pillow."""

@@ -54,8 +54,8 @@ class Memo:
 
     def plan(self, ctx: Ctx, pick: Pick, planner: Callable[[], Planned]) -> Planned:
         """Return the entry's slides and warnings: remembered, else planned now."""
-        if self._context is None or self._context[0] is not ctx:
-            self._context = ctx, context_key(ctx)   # once per plan, not per entry
+        self._widths_key(ctx)   # the context's key, made once per plan, not per entry
+        assert self._context is not None
         key = entry_key(self._context[1], ctx, pick)
         data = self._known.get(key)
         if data is not None:
@@ -69,6 +69,37 @@ class Memo:
         planned = planner()
         self.used[key] = pickle.dumps(planned, protocol=pickle.HIGHEST_PROTOCOL)
         return planned
+
+    def measure(self, ctx: Ctx) -> None:
+        """Give the plan's fonts the word widths the last plan with the same fonts shaped."""
+        data = self._known.get(self._widths_key(ctx))
+        try:
+            widths = _Unpickler(io.BytesIO(data)).load() if data is not None else {}
+        except Exception:   # damaged: measured again
+            widths = {}
+        if isinstance(widths, dict) and all(_is_width(k, v) for k, v in widths.items()):
+            ctx.fonts.remember(widths)
+
+    def measured(self, ctx: Ctx) -> None:
+        """Keep the word widths this plan used, for the next plan with the same fonts
+        (those it was given, as they were, when it shaped nothing new)."""
+        key = self._widths_key(ctx)
+        widths = ctx.fonts.shaped()
+        if widths is not None:
+            self.used[key] = pickle.dumps(widths, protocol=pickle.HIGHEST_PROTOCOL)
+        elif key in self._known:
+            self.used[key] = self._known[key]
+
+    def _widths_key(self, ctx: Ctx) -> str:
+        if self._context is None or self._context[0] is not ctx:
+            self._context = ctx, context_key(ctx)
+        return f"widths {self._context[1]}"
+
+
+def _is_width(key: object, value: object) -> bool:
+    return (isinstance(key, tuple) and len(key) == 3 and isinstance(key[0], str)
+            and isinstance(key[1], bool) and isinstance(key[2], bool)
+            and isinstance(value, float))
 
 
 def context_key(ctx: Ctx) -> str:
