@@ -200,3 +200,22 @@ def test_building_never_modifies_the_notes_or_images(tmp_path):
     build(spec, formats=("pptx", "html"), cache_dir=tmp_path / "cache")
     after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in vault.rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_the_program_ends_without_sweeping_the_heap_and_loses_nothing(tmp_path):
+    # `deckbuilder` (cli.run) freezes the heap before Python's exit, which would otherwise
+    # collect every cycle of a process about to end; the deck is written, the summary
+    # printed, exit handlers run and the exit code kept all the same.
+    spec = small_talk(tmp_path)
+    code = ("import atexit, gc; atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0,"
+            " flush=True)); from deckbuilder.cli import run; run()")
+    args = ["build", str(spec), "-f", "html", "--single-file", "--cache-dir", str(tmp_path / "c")]
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "5 slides, 3 images" in done.stdout and done.stdout.endswith("frozen True\n")
+    again = build(spec, ["html"], tmp_path / "again", single_file=True, cache_dir=tmp_path / "c")
+    assert (tmp_path / "build" / "talk.html").read_bytes() == again.outputs[0].read_bytes()
+    failed = subprocess.run([sys.executable, "-c", code, "build", str(tmp_path / "nope.yaml")],
+                            capture_output=True, text=True)
+    assert failed.returncode == 2 and "nope.yaml" in failed.stderr
+    assert failed.stdout == "frozen True\n"
