@@ -125,6 +125,25 @@ class _Stopped(KeyboardInterrupt):
         self.signum = signum
 
 
+def uncollected(command: F) -> F:
+    """Return `command` with Python's cycle collector paused while it runs (a one-shot
+    command, never `serve`): a build leaves little garbage in cycles, and looking for it
+    scans the young objects again and again, some 25 ms of a warm build."""
+    import functools
+    import gc
+
+    @functools.wraps(command)
+    def run(*args: object, **kwargs: object) -> object:
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            return command(*args, **kwargs)
+        finally:
+            if was:
+                gc.enable()
+    return run  # type: ignore[return-value]
+
+
 def stops_cleanly(command: F) -> F:
     """Return `command` with SIGTERM and SIGHUP (a closed terminal) stopping it as Ctrl-C does.
 
@@ -180,6 +199,7 @@ def stops_cleanly(command: F) -> F:
               help="html: link reveal.js from the pinned jsDelivr copy (with integrity "
                    "hashes) instead of copying it; the deck then needs the network.")
 @stops_cleanly
+@uncollected
 def build_command(spec_path: Path, formats: str, out_dir: Path | None, strict: bool,
                   allow_missing: bool, cache_dir: Path | None, fetch_remote: bool,
                   single_file: bool, cdn: bool) -> None:

@@ -219,3 +219,20 @@ def test_the_program_ends_without_sweeping_the_heap_and_loses_nothing(tmp_path):
                             capture_output=True, text=True)
     assert failed.returncode == 2 and "nope.yaml" in failed.stderr
     assert failed.stdout == "frozen True\n"
+
+
+def test_the_build_command_runs_without_the_cycle_collector_and_restores_it(tmp_path,
+                                                                            monkeypatch):
+    import gc
+
+    import deckbuilder.build
+
+    spec = small_talk(tmp_path)
+    seen = []
+    real = deckbuilder.build.build
+    monkeypatch.setattr(deckbuilder.build, "build",
+                        lambda *a, **k: seen.append(gc.isenabled()) or real(*a, **k))
+    assert gc.isenabled()
+    done = CliRunner().invoke(main, ["build", str(spec), "--cache-dir", str(tmp_path / "c")])
+    assert done.exit_code == 0, done.output
+    assert seen == [False] and gc.isenabled()
