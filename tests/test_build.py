@@ -236,3 +236,15 @@ def test_the_build_command_runs_without_the_cycle_collector_and_restores_it(tmp_
     done = CliRunner().invoke(main, ["build", str(spec), "--cache-dir", str(tmp_path / "c")])
     assert done.exit_code == 0, done.output
     assert seen == [False] and gc.isenabled()
+
+
+def test_temporary_names_carry_the_host_as_the_socket_module_names_it():
+    # fsutil reads the node name without importing socket (~4 ms of every run); a later
+    # run must still recognise what this host's killed runs left.
+    import re
+    import socket
+
+    from deckbuilder import fsutil
+
+    assert fsutil.host_tag() == (re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:32]
+                                 or "host")
