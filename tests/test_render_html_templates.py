@@ -99,3 +99,18 @@ def test_the_records_quick_attribute_path_says_what_jinja2s_sandbox_says(tmp_pat
                 mine is real or mine == real or isinstance(mine, jinja2.Undefined)), name
     with pytest.raises(BuildError, match="themes may not do"):
         ours.from_string("{{ it.__class__.__init__.__globals__ }}").render(it=records[-1])
+
+
+def test_a_slide_includes_its_template_without_looking_at_the_disk_again(
+        tmp_path, fake_vendor, monkeypatch):
+    # An environment lives for one render: its templates are loaded once, not checked for
+    # changes each time one of the deck's slides includes slide.html.j2.
+    import jinja2.loaders
+
+    deck, theme = sample_deck(tmp_path), themes.load("default")
+    looked: list[str] = []
+    real = os.path.getmtime
+    monkeypatch.setattr(jinja2.loaders.os.path, "getmtime",
+                        lambda p: looked.append(str(p)) or real(p))
+    html.write(deck, tmp_path / "a", "t", theme)
+    assert len(deck.slides) > 1 and len(looked) <= len(NAMES)

@@ -173,8 +173,11 @@ def environment(theme: Theme, cache: Path | None = None) -> jinja2.Environment:
     loader = jinja2.ChoiceLoader([
         jinja2.PrefixLoader({f"!{name}": found for name, found in originals.items()}),
         _search(theme.dirs)])
+    # auto_reload off: an environment lives for one render, so a template need not be
+    # looked at on disk again each time a slide includes it (once per slide, otherwise).
     env = Sandbox(
         loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+        auto_reload=False,
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
         bytecode_cache=CompiledTemplates(cache / "templates") if cache else None)
     env.filters.update(px=px, css_string=css_string, color=color, inline=markup.inline_html,
