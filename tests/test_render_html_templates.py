@@ -114,3 +114,32 @@ def test_a_slide_includes_its_template_without_looking_at_the_disk_again(
                         lambda p: looked.append(str(p)) or real(p))
     html.write(deck, tmp_path / "a", "t", theme)
     assert len(deck.slides) > 1 and len(looked) <= len(NAMES)
+
+
+def test_macros_and_helpers_called_directly_draw_the_same_deck(tmp_path, fake_vendor,
+                                                                 monkeypatch):
+    # The sandbox calls the templates' macros and html's own helpers (box_css, ...)
+    # without jinja2's checks on every call: the page is what the checked calls give.
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from deckbuilder.render.html_templates import Sandbox
+
+    deck, theme = sample_deck(tmp_path), themes.load("default")
+    quick = html.write(deck, tmp_path / "a", "t", theme, single_file=True).read_bytes()
+    monkeypatch.setattr(Sandbox, "call", SandboxedEnvironment.call)
+    checked = html.write(deck, tmp_path / "b", "t", theme, single_file=True).read_bytes()
+    assert quick == checked
+
+
+def test_any_other_callable_is_still_checked_by_the_sandbox():
+    from jinja2.sandbox import unsafe
+
+    from deckbuilder.render.html_templates import Sandbox
+
+    @unsafe
+    def wipe() -> str:
+        return "wiped"
+    with pytest.raises(BuildError, match="not safely callable"):
+        Sandbox().from_string("{{ wipe() }}").render(wipe=wipe)
+    macro = "{% macro m(x) %}[{{ x }}]{% endmacro %}{% for i in [1, 2] %}{{ m(i) }}{% endfor %}"
+    assert Sandbox().from_string(macro).render() == "[1][2]"
