@@ -205,12 +205,14 @@ def build(spec_path: Path, formats: Sequence[str] = ("pptx",), out_dir: Path | N
                                           cache_dir=cache_dir))
         except OSError as e:
             raise BuildError(f"cannot write {target}: {e.strerror or e}") from None
+    # The memo before the outputs: once they are in place, nothing is left to do that a
+    # stop (SIGTERM) could interrupt, and a memo of a deck not written is harmless.
+    layout.save_memo(memo, memo_file)
     say(f"writing {', '.join(str(t) for t in targets)}")
     try:
         batch.commit()
     except OSError as e:   # named after the output it was writing, never a temporary name
         raise BuildError(f"cannot write {e.filename}: {e.strerror or e}") from None
-    layout.save_memo(memo, memo_file)
     return BuildResult(tuple(outputs), len(deck.slides), _count_images(deck),
                        sum(_size(p) for p in outputs), time.monotonic() - started,
                        tuple(d for d in diags if not d.is_error),
