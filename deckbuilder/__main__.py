@@ -1,5 +1,5 @@
 """`python -m deckbuilder` runs the command line."""
 
-from deckbuilder.cli import main
+from deckbuilder.cli import run
 
-main()
+run()

@@ -48,11 +48,12 @@ def _pptx_target(out_dir: Path, name: str, **_: object) -> Path:
 
 
 def _write_html(deck: Deck, out_dir: Path, name: str, batch: Batch, theme: theme_mod.Theme,
-                single_file: bool = False, cdn: bool = False, **_: object) -> Path:
+                single_file: bool = False, cdn: bool = False, cache_dir: Path | None = None,
+                **_: object) -> Path:
     from deckbuilder.render import html
 
     return html.write(deck, out_dir, name, theme, single_file=single_file, cdn=cdn,
-                      batch=batch)
+                      batch=batch, cache=cache_root(cache_dir))
 
 
 def _html_target(out_dir: Path, name: str, single_file: bool = False, **_: object) -> Path:
@@ -192,7 +193,7 @@ def build(spec_path: Path, formats: Sequence[str] = ("pptx",), out_dir: Path | N
     out = Path(out_dir) if out_dir is not None else talk.path.parent / "build"
     targets = [TARGETS[fmt](out, talk.name, single_file=single_file) for fmt in wanted]
     check(claim_outputs(talk, out, targets), strict, BuildError)
-    theme = theme_mod.load(talk.theme, talk.path.parent)
+    theme = theme_mod.load(talk.theme, talk.path.parent, cache_root(cache_dir))
     images, problems = _images(report, theme, allow_missing, cache_dir, say)
     diags = list(report.diagnostics) + theme_mod.shadows(theme) + problems
     check(diags, strict, BuildError)
@@ -212,12 +213,14 @@ def build(spec_path: Path, formats: Sequence[str] = ("pptx",), out_dir: Path | N
                                           cache_dir=cache_dir))
         except OSError as e:
             raise BuildError(f"cannot write {target}: {e.strerror or e}") from None
+    # The memo before the outputs: once they are in place, nothing is left to do that a
+    # stop (SIGTERM) could interrupt, and a memo of a deck not written is harmless.
+    layout.save_memo(memo, memo_file)
     say(f"writing {', '.join(str(t) for t in targets)}")
     try:
         batch.commit()
     except OSError as e:   # named after the output it was writing, never a temporary name
         raise BuildError(f"cannot write {e.filename}: {e.strerror or e}") from None
-    layout.save_memo(memo, memo_file)
     return BuildResult(tuple(outputs), len(deck.slides), _count_images(deck),
                        sum(_size(p) for p in outputs), time.monotonic() - started,
                        tuple(d for d in diags if not d.is_error),

@@ -19,6 +19,23 @@ from deckbuilder import __version__
 F = TypeVar("F", bound=Callable[..., object])
 
 
+def run() -> None:
+    """Run the `deckbuilder` program: `main`, then an exit that does not sweep the heap.
+
+    Python's exit collects the garbage of the whole heap, reference cycles included: some
+    50 ms after a build (a tenth of a warm one) for a process about to end, whose memory
+    the system takes back at once. Everything that matters is done by then: the outputs
+    are in place (written and renamed before `main` returns), exit handlers still run,
+    and stdout and stderr are still flushed; only garbage in cycles is left uncollected.
+    """
+    import gc
+
+    try:
+        main()
+    finally:
+        gc.freeze()   # the heap so far: not collected again (at exit, not at all)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="deckbuilder")
 def main() -> None:
@@ -108,6 +125,25 @@ class _Stopped(KeyboardInterrupt):
         self.signum = signum
 
 
+def uncollected(command: F) -> F:
+    """Return `command` with Python's cycle collector paused while it runs (a one-shot
+    command, never `serve`): a build leaves little garbage in cycles, and looking for it
+    scans the young objects again and again, some 25 ms of a warm build."""
+    import functools
+    import gc
+
+    @functools.wraps(command)
+    def run(*args: object, **kwargs: object) -> object:
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            return command(*args, **kwargs)
+        finally:
+            if was:
+                gc.enable()
+    return run  # type: ignore[return-value]
+
+
 def stops_cleanly(command: F) -> F:
     """Return `command` with SIGTERM and SIGHUP (a closed terminal) stopping it as Ctrl-C does.
 
@@ -163,6 +199,7 @@ def stops_cleanly(command: F) -> F:
               help="html: link reveal.js from the pinned jsDelivr copy (with integrity "
                    "hashes) instead of copying it; the deck then needs the network.")
 @stops_cleanly
+@uncollected
 def build_command(spec_path: Path, formats: str, out_dir: Path | None, strict: bool,
                   allow_missing: bool, cache_dir: Path | None, fetch_remote: bool,
                   single_file: bool, cdn: bool) -> None:

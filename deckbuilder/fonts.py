@@ -16,19 +16,20 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
-
-import regex
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from deckbuilder.model import Face
 
-_CLUSTER = regex.compile(r"\X")
+if TYPE_CHECKING:
+    import regex
+
+CLUSTER = r"\X"
 # Inside a cluster these need no glyph of their own (the shaper drops or joins them).
 _IGNORABLE = frozenset({0x200C, 0x200D, 0xFE0E, 0xFE0F})
-_KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}]")
-_HANGUL = regex.compile(r"\p{Hangul}")
-_HAN = regex.compile(r"\p{Han}")
-_WIDE = regex.compile(r"[\p{East_Asian_Width=Wide}\p{East_Asian_Width=Fullwidth}]")
+_KANA = r"[\p{Hiragana}\p{Katakana}]"
+_HANGUL = r"\p{Hangul}"
+_HAN = r"\p{Han}"
+_WIDE = r"[\p{East_Asian_Width=Wide}\p{East_Asian_Width=Fullwidth}]"
 WEIGHTS = {False: "400", True: "700"}
 
 
@@ -39,6 +40,15 @@ class Segment:
     text: str
     face: Face
     path: Path
+
+
+@lru_cache(maxsize=None)
+def pattern(source: str) -> regex.Pattern[str]:
+    """Return the `regex` pattern `source`, compiled on first use: the module takes
+    ~20 ms to import, and Latin text (a slide number, most captions) never needs it."""
+    import regex
+
+    return regex.compile(source)
 
 
 def chain(body: Face, settings: Mapping[str, Any]) -> tuple[Face, ...]:
@@ -177,9 +187,10 @@ def prefer(faces: Sequence[Face], text: str) -> tuple[Face, ...]:
     """Return the chain with the CJK face of the text's language first among the CJK
     faces: Hangul means Korean, kana Japanese, Han alone Chinese. Han characters are in
     all three fonts with different shapes; this picks the shapes the reader expects."""
-    if not _HAN.search(text) and not _HANGUL.search(text) and not _KANA.search(text):
+    han, hangul, kana = (pattern(p).search(text) for p in (_HAN, _HANGUL, _KANA))
+    if not han and not hangul and not kana:
         return tuple(faces)
-    lang = "ko" if _HANGUL.search(text) else "ja" if _KANA.search(text) else "zh"
+    lang = "ko" if hangul else "ja" if kana else "zh"
     first = [f for f in faces[1:] if f.lang == lang]
     return (faces[0], *first, *(f for f in faces[1:] if f not in first)) if faces else ()
 
@@ -203,7 +214,7 @@ def _segments(text: str, faces: tuple[Face, ...], bold: bool, italic: bool
               ) -> tuple[Segment, ...]:
     out: list[Segment] = []
     main = _main_file(faces[0], bold, italic)
-    for cluster in _CLUSTER.findall(text):
+    for cluster in pattern(CLUSTER).findall(text):
         face, path = _cluster_file(faces, cluster, bold, italic) or (faces[0], main)
         if out and out[-1].face == face and out[-1].path == path:
             out[-1] = Segment(out[-1].text + cluster, face, path)
@@ -240,7 +251,7 @@ def keeps_words(text: str) -> bool:
     """Return whether a paragraph breaks lines only between words: Korean (any Hangul),
     which is written with spaces between words and wrapped at them (CSS `word-break:
     keep-all`; LibreOffice and PowerPoint keep Korean words whole too)."""
-    return not text.isascii() and bool(_HANGUL.search(text))
+    return not text.isascii() and bool(pattern(_HANGUL).search(text))
 
 
 def _wide(ch: str) -> bool:
@@ -253,9 +264,74 @@ def break_points(word: str) -> list[int]:
     emoji, never before closing or after opening punctuation. Breaks between other
     letters stay where every renderer takes them (spaces, hyphens), so Latin text wraps
     as it always did."""
-    if word.isascii() or not _WIDE.search(word):
+    if word.isascii() or not pattern(_WIDE).search(word):
         return []
     from uniseg.linebreak import line_break_boundaries   # 0.3 s to import: only for CJK
 
     return [b for b in line_break_boundaries(word)
             if 0 < b < len(word) and (_wide(word[b - 1]) or _wide(word[b]))]
+
+
+# ---------------------------------------------------------------- font files that open
+
+# In the cache folder: the font files Pillow opened, each with its (size, mtime, inode)
+# then and the Pillow that opened it. A rebuild with the same theme opens no font file
+# to check it (nor imports Pillow's image modules, ~20 ms), as the image index spares
+# decoding a picture the cache has vouched for.
+OPENED = "fonts-opened.json"
+_KEEP = 64   # entries beyond the last build's fonts kept in the file
+
+
+def broken(paths: Iterable[Path], why_not: Callable[[Path], str | None],
+           cache: Path | None = None) -> list[tuple[Path, str]]:
+    """Return (file, why) for each font file that `why_not` cannot open. With a `cache`
+    folder, a file that opened before and has not changed since is not opened again."""
+    import PIL   # its version only (~1 ms)
+
+    record = cache / OPENED if cache is not None else None
+    known = _opened(record, PIL.__version__)
+    out, passed = [], {}
+    for path in paths:
+        stamp = _stamp(path)
+        if stamp is not None and known.get(str(path)) == stamp:
+            passed[str(path)] = stamp
+            continue
+        why = why_not(path)
+        if why is not None:
+            out.append((path, why))
+        elif stamp is not None:
+            passed[str(path)] = stamp
+    if record is not None and any(known.get(k) != v for k, v in passed.items()):
+        _save(record, PIL.__version__, {**dict(list(known.items())[-_KEEP:]), **passed})
+    return out
+
+
+def _stamp(path: Path) -> list[int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def _opened(record: Path | None, pillow: str) -> dict[str, list[int]]:
+    if record is None:
+        return {}
+    try:
+        data = json.loads(record.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("pillow") != pillow \
+            or not isinstance(data.get("fonts"), dict):
+        return {}
+    return data["fonts"]
+
+
+def _save(record: Path, pillow: str, fonts: dict[str, list[int]]) -> None:
+    from deckbuilder.fsutil import atomic_write_bytes
+
+    try:
+        atomic_write_bytes(record, json.dumps({"pillow": pillow, "fonts": fonts},
+                                              sort_keys=True).encode())
+    except OSError:
+        pass   # a read-only or full cache: the next build opens the fonts again

@@ -12,14 +12,16 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 from urllib.parse import urlsplit
 
-from markdown_it import MarkdownIt
-from markdown_it.rules_inline import StateInline
-from markdown_it.rules_inline.state_inline import Delimiter
-from markdown_it.token import Token
 from markupsafe import Markup
+
+if TYPE_CHECKING:   # markdown-it-py itself (~40 ms) is imported by `parser`, on first use:
+    # plain captions and notes never need it, which is most of a warm rebuild.
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_inline import StateInline
+    from markdown_it.token import Token
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 # Separators that text copied from PDFs and old files carries (paragraph and line
@@ -115,6 +117,8 @@ def _mark_tokenize(state: StateInline, silent: bool) -> bool:
     length = scanned.length
     if length < 2:
         return False
+    from markdown_it.rules_inline.state_inline import Delimiter
+
     if length % 2:
         token = state.push("text", "", 0)
         token.content = "="
@@ -161,6 +165,8 @@ def _mark_post(state: StateInline) -> None:
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
     """Return the shared parser: CommonMark, raw HTML off, wikilinks and ==mark== on."""
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False, "linkify": False})
     md.disable("image")  # a caption has no business embedding pictures
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
@@ -224,8 +230,9 @@ def _inline_children(md_text: str) -> list[Token]:
 
 def runs(md_text: str) -> list[Run]:
     """Return the styled runs of one piece of inline Markdown (a caption or title)."""
-    if not _MARKUP_CHARS.search(md_text):   # as in `plain`: a slide number, a plain title
-        return [Run(md_text)] if md_text else []
+    text = _unmarked(md_text)
+    if text is not None:   # as in `plain`: a slide number, a plain title or caption
+        return [Run(text)] if text else []
     return list(_parsed_runs(md_text))
 
 
@@ -237,19 +244,35 @@ def _parsed_runs(md_text: str) -> tuple[Run, ...]:
 # Characters that can start inline markup (or an entity, or a line break); text without
 # any of them is its own plain text, which spares the parser for most captions.
 _MARKUP_CHARS = re.compile(r"[\\`*_\[\]<>!=&\n\r\x00]")
+# A backslash before ASCII punctuation: that character as plain text (CommonMark).
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def _unmarked(md_text: str) -> str | None:
+    """Return the text of inline Markdown that has no markup but backslash escapes, else
+    None. The planner writes a caption back as Markdown with `\\(` for each bracket
+    it keeps, so a plain caption is often escaped; it needs no parser either."""
+    if not _MARKUP_CHARS.search(md_text):
+        return md_text
+    if "\\" in md_text and not _MARKUP_CHARS.search(_ESCAPE.sub("", md_text)):
+        return _ESCAPE.sub(r"\1", md_text)
+    return None
 
 
 def plain(md_text: str) -> str:
     """Return the plain text of inline Markdown: markup removed, links show their text."""
-    if not _MARKUP_CHARS.search(md_text):
-        return md_text.strip()
+    text = _unmarked(md_text)
+    if text is not None:
+        return text.strip()
     return "".join(r.text for r in runs(md_text)).strip()
 
 
 def inline_html(md_text: str) -> Markup:
     """Return safe HTML for inline Markdown: raw HTML escaped, only safe links kept."""
-    if not _MARKUP_CHARS.search(md_text):   # plain text: only a quote to escape, as
-        return Markup(md_text.replace('"', "&quot;"))   # markdown-it's escapeHtml does
+    text = _unmarked(md_text)
+    if text is not None:   # plain text, escaped as markdown-it's escapeHtml does
+        return Markup(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                      .replace('"', "&quot;"))
     return Markup(parser().renderInline(md_text))
 
 
@@ -287,5 +310,33 @@ def lost_words(md_text: str, kept: list[Block]) -> int:
 
 
 def blocks_html(md_text: str) -> Markup:
-    """Return safe HTML for block Markdown (a text slide)."""
-    return Markup(parser().render(md_text))
+    """Return safe HTML for block Markdown (a text slide, a slide's speaker notes)."""
+    simple = _plain_paragraphs(md_text)
+    return Markup(simple if simple is not None else parser().render(md_text))
+
+
+# A line that can only be paragraph text, as it is: nothing at its start that opens a
+# block (heading, quote, list, fence, rule, indented code, table), no inline markup (as
+# `_MARKUP_CHARS`, but a lone `=` of a URL's query), and no white space at either end for
+# the parser to strip.
+_PLAIN_LINE = re.compile(
+    r"[^\s#>+\-*=_`~<|\d\\\[\]!&\x00](?:[^\\`*_\[\]<>!=&\r\x00]|=(?!=))*(?<![\s=])")
+
+
+def _plain_paragraphs(md_text: str) -> str | None:
+    """Return the parser's HTML for text that is only plain lines and empty lines (the
+    planner's speaker notes: source and note:line), else None."""
+    paragraphs, lines = [], []
+    for line in md_text.split("\n"):
+        if not line:
+            if lines:
+                paragraphs.append(lines)
+            lines = []
+        elif _PLAIN_LINE.fullmatch(line):
+            lines.append(line.replace('"', "&quot;"))   # as markdown-it's escapeHtml does
+        else:
+            return None
+    if lines:
+        paragraphs.append(lines)
+    # A line break as the parser's softbreak rule writes Obsidian's.
+    return "".join("<p>" + "<br>\n".join(p) + "</p>\n" for p in paragraphs)

@@ -11,14 +11,16 @@ import difflib
 import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-import regex
 
 from deckbuilder import markup
 from deckbuilder.errors import DeckError, Diagnostic, error, warning
 from deckbuilder.model import Criteria, Entry, ImagePick, Pick, Select, SlideSpec, Talk, Vault
 from deckbuilder.vault import glob_regex
+
+if TYPE_CHECKING:
+    import regex
 
 
 MATCH_SECONDS = 0.5   # the longest one `match` search may take on one entry
@@ -41,6 +43,12 @@ def has_tag(entry_tags: Sequence[str], tag: str) -> bool:
     return any(t == tag or t.startswith(below) for t in map(str.lower, entry_tags))
 
 
+def _pattern(match: str) -> regex.Pattern[str]:
+    import regex   # here: ~20 ms to import, and most talks match no text
+
+    return regex.compile(match, regex.IGNORECASE | regex.MULTILINE | regex.V0)
+
+
 class _Compiled:
     """Criteria with the regexes compiled and the bounds turned into instants, once."""
 
@@ -51,8 +59,7 @@ class _Compiled:
         # Per line (^ and $ at each line of caption, notes, source), case-insensitive.
         # The `regex` module, unlike `re`, can give up: a pattern like (a|aa)+$ takes
         # exponential time on some text, and a talk must never hang on one entry.
-        self.regex = regex.compile(c.match, regex.IGNORECASE | regex.MULTILINE | regex.V0) \
-            if c.match else None
+        self.regex = _pattern(c.match) if c.match else None
         self.globs = [glob_regex(g) for g in c.notes]
 
     def __call__(self, e: Entry) -> bool:

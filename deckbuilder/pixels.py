@@ -24,9 +24,10 @@ import io
 import struct
 import warnings
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from PIL import Image, ImageOps
+if TYPE_CHECKING:   # Pillow (~20 ms to import) is imported where a picture is opened:
+    from PIL import Image   # a warm build, its images vouched for by the cache, opens none
 
 try:   # the same API as zlib; 5x faster to inflate (benchmarks/README.md)
     from zlib_ng import zlib_ng as zlib
@@ -152,6 +153,8 @@ def decode(source: Path | IO[bytes], box: tuple[int, int] | None = None) -> Imag
     (a file cut short or with damaged data fails), even when a JPEG is decoded at
     1/2 to 1/8 scale because `box` needs no more.
     """
+    from PIL import Image, ImageOps
+
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         # A damaged EXIF block only loses the orientation: the picture is shown as stored,
@@ -177,6 +180,8 @@ class Unreadable(ValueError):
 
 def unreadable(path: Path | IO[bytes]) -> str | None:
     """Return why the build could not read an image file, or None when it can."""
+    from PIL import Image
+
     try:
         if proven(path):
             return None
@@ -196,6 +201,8 @@ def proven(path: Path | IO[bytes]) -> bool:
     """Return whether a PNG passes `decode` without Pillow inflating it: its header as
     `decode` reads it, upright, and `pixels` proves its data decodes (a fifth of the
     time). False leaves it to `decode`, which says what is wrong in Pillow's words."""
+    from PIL import Image
+
     try:
         if isinstance(path, (str, Path)):
             data = Path(path).read_bytes()

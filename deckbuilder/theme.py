@@ -19,7 +19,6 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 import yaml
-from PIL import ImageFont
 
 from deckbuilder import fonts
 from deckbuilder.errors import Diagnostic, ThemeError, error, warning
@@ -355,11 +354,11 @@ def _check_values(settings: dict, where: Any) -> list[Diagnostic]:
     return out
 
 
-def _check_fonts(settings: dict, file: str) -> list[Diagnostic]:
+def _check_fonts(settings: dict, file: str, cache: Path | None = None) -> list[Diagnostic]:
     body = settings["fonts"]["body"]
     missing = [body[k] for k in sorted(_FILE_KEYS) if not Path(body[k]).is_file()]
-    broken = [(p, why) for p in sorted({body[k] for k in _FILE_KEYS} - set(missing))
-              if (why := _not_a_font(Path(p)))]
+    broken = fonts.broken([Path(p) for p in sorted({body[k] for k in _FILE_KEYS} - set(missing))],
+                          _not_a_font, cache)
     return ([error(f"font file {p} is missing (run scripts/setup, which copies the fonts "
                    "from npm with scripts/vendor_assets.py)", file) for p in missing]
             + [error(f"font file {p} is not a font the layout can measure with: {why}", file)
@@ -396,6 +395,8 @@ def _check_fallback(settings: dict, file: str) -> list[Diagnostic]:
 
 def _not_a_font(path: Path) -> str | None:
     """Return why Pillow cannot open a font file, or None when it can."""
+    from PIL import ImageFont
+
     try:
         ImageFont.truetype(str(path), 12)
     except OSError as e:
@@ -403,8 +404,9 @@ def _not_a_font(path: Path) -> str | None:
     return None
 
 
-def load(name: str, spec_dir: Path | None = None) -> Theme:
-    """Return the named theme with its `extends:` chain merged; raise ThemeError if bad."""
+def load(name: str, spec_dir: Path | None = None, cache: Path | None = None) -> Theme:
+    """Return the named theme with its `extends:` chain merged; raise ThemeError if bad.
+    With a `cache` folder, font files that opened before, unchanged, are not opened again."""
     chain = _chain(name, spec_dir)
     problems: list[Diagnostic] = []
     origins: dict[str, tuple[str, int | None]] = {}
@@ -423,7 +425,7 @@ def load(name: str, spec_dir: Path | None = None) -> Theme:
         return origins.get(dotted, (own, None))
 
     problems += _check_colors(settings, where)
-    problems += _check_fonts(settings, own)
+    problems += _check_fonts(settings, own, cache)
     problems += _check_fallback(settings, own)
     if not problems:   # a value of the wrong type is reported once, above
         problems += _check_values(settings, where)

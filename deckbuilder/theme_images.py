@@ -13,8 +13,10 @@ from __future__ import annotations
 import hashlib
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PIL import Image
+if TYPE_CHECKING:   # Pillow (~20 ms to import) is imported where a picture is opened:
+    from PIL import Image   # a warm build, its images vouched for by the cache, opens none
 
 from deckbuilder import images as images_mod
 from deckbuilder.pixels import PILLOW_FORMATS
@@ -65,6 +67,8 @@ def prepare(theme: Theme, aspect: str, cache_dir: Path | None = None
         made = _background(source, CANVAS[aspect], colour, theme, cache_dir)
         found[background_image(kind)] = made
         text = theme.color(theme.get(ink))
+        from PIL import Image
+
         with Image.open(made.path, formats=PILLOW_FORMATS) as im:
             ratio = contrast_floor(im, text)
         if ratio < READABLE and ratio < low.get(setting, (READABLE, "", ""))[0]:
@@ -81,6 +85,8 @@ def prepare(theme: Theme, aspect: str, cache_dir: Path | None = None
 def _background(source: Normalised, slide: tuple[int, int], colour: str, theme: Theme,
                 cache_dir: Path | None) -> Normalised:
     """Return the picture cut to the slide's shape, laid on `colour`, veiled."""
+    from PIL import Image
+
     veil = float(theme.get("backgrounds.veil"))
     data = source.path.read_bytes()
     ext = source.path.suffix.lstrip(".")
@@ -99,6 +105,8 @@ def _background(source: Normalised, slide: tuple[int, int], colour: str, theme: 
 
 def _draw(data: bytes, slide: tuple[int, int], colour: str, veil: float, ext: str,
           quality: int) -> bytes:
+    from PIL import Image
+
     with Image.open(io.BytesIO(data), formats=PILLOW_FORMATS) as im:
         im.load()
         icc = im.info.get("icc_profile")

@@ -213,3 +213,51 @@ def test_progress_says_how_many_images_there_are_to_read(tmp_path):
     build(spec, cache_dir=tmp_path / "cache", progress=said.append)
     assert "normalising images: 0 to read, 3 unchanged" in said
     assert said.index("normalising images: 0 to read, 3 unchanged") < said.index("planning slides")
+
+
+def test_the_program_ends_without_sweeping_the_heap_and_loses_nothing(tmp_path):
+    # `deckbuilder` (cli.run) freezes the heap before Python's exit, which would otherwise
+    # collect every cycle of a process about to end; the deck is written, the summary
+    # printed, exit handlers run and the exit code kept all the same.
+    spec = small_talk(tmp_path)
+    code = ("import atexit, gc; atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0,"
+            " flush=True)); from deckbuilder.cli import run; run()")
+    args = ["build", str(spec), "-f", "html", "--single-file", "--cache-dir", str(tmp_path / "c")]
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "5 slides, 3 images" in done.stdout and done.stdout.endswith("frozen True\n")
+    again = build(spec, ["html"], tmp_path / "again", single_file=True, cache_dir=tmp_path / "c")
+    assert (tmp_path / "build" / "talk.html").read_bytes() == again.outputs[0].read_bytes()
+    failed = subprocess.run([sys.executable, "-c", code, "build", str(tmp_path / "nope.yaml")],
+                            capture_output=True, text=True)
+    assert failed.returncode == 2 and "nope.yaml" in failed.stderr
+    assert failed.stdout == "frozen True\n"
+
+
+def test_the_build_command_runs_without_the_cycle_collector_and_restores_it(tmp_path,
+                                                                            monkeypatch):
+    import gc
+
+    import deckbuilder.build
+
+    spec = small_talk(tmp_path)
+    seen = []
+    real = deckbuilder.build.build
+    monkeypatch.setattr(deckbuilder.build, "build",
+                        lambda *a, **k: seen.append(gc.isenabled()) or real(*a, **k))
+    assert gc.isenabled()
+    done = CliRunner().invoke(main, ["build", str(spec), "--cache-dir", str(tmp_path / "c")])
+    assert done.exit_code == 0, done.output
+    assert seen == [False] and gc.isenabled()
+
+
+def test_temporary_names_carry_the_host_as_the_socket_module_names_it():
+    # fsutil reads the node name without importing socket (~4 ms of every run); a later
+    # run must still recognise what this host's killed runs left.
+    import re
+    import socket
+
+    from deckbuilder import fsutil
+
+    assert fsutil.host_tag() == (re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:32]
+                                 or "host")

@@ -16,6 +16,7 @@ from deckbuilder import images, layout, theme
 from deckbuilder.build import build
 from deckbuilder.errors import Location
 from deckbuilder.layout import deck as deck_mod
+from deckbuilder.layout import measure
 from deckbuilder.layout import memo as memo_mod
 from deckbuilder.model import Pick
 
@@ -139,3 +140,41 @@ def test_another_planner_plans_every_entry_again(tmp_path, monkeypatch):
     again = layout.Memo(dict(memo.used))
     layout.plan(t, picks, th, imgs, memo=again)
     assert set(again.used).isdisjoint(memo.used)
+
+
+def test_the_planner_version_holds_each_library_version_read_from_its_source():
+    # markdown-it-py's version is read from its file, not imported: the file must hold
+    # it, so that upgrading the parser plans every entry again.
+    import importlib
+
+    for package, name in memo_mod._VERSION_FILES:
+        version = importlib.import_module(package).__version__
+        assert f'"{version}"' in memo_mod._package_file(package, name).read_text("utf-8")
+
+
+def test_a_rebuild_measures_its_slide_numbers_with_the_widths_kept(tmp_path, monkeypatch):
+    # Footers and title slides are planned on every build; their words' widths, shaped by
+    # the last plan with the same fonts, come from the memo, so no font file is loaded.
+    t, picks, th, imgs = _inputs(tmp_path)
+    fresh = layout.plan(t, picks, th, imgs)
+    cold = layout.Memo()
+    layout.plan(t, picks, th, imgs, memo=cold)
+    warm = layout.Memo(dict(cold.used))
+
+    def refuse(*_args):
+        raise AssertionError("a word was shaped again")
+    monkeypatch.setattr(measure.Fonts, "_shaped", refuse)
+    assert layout.plan(t, picks, th, imgs, memo=warm) == fresh
+    assert not warm.changed
+
+
+def test_damaged_or_foreign_widths_are_measured_again(tmp_path):
+    t, picks, th, imgs = _inputs(tmp_path)
+    fresh = layout.plan(t, picks, th, imgs)
+    cold = layout.Memo()
+    layout.plan(t, picks, th, imgs, memo=cold)
+    key, = (k for k in cold.used if k.startswith("widths "))
+    for bad in (b"not a pickle", pickle.dumps({("1", False, False): "wide"}),
+                pickle.dumps([1.0])):
+        assert layout.plan(t, picks, th, imgs, memo=layout.Memo({**cold.used, key: bad})) \
+            == fresh

@@ -70,6 +70,41 @@ def test_plain_fast_path_agrees_with_the_parser(text: str) -> None:
     assert markup.plain(text) == slow
 
 
+@settings(max_examples=1000)
+@given(st.text(alphabet="ab (1).\\*_=<>&\"#|~!", max_size=30))
+def test_backslash_escapes_need_no_parser(text: str) -> None:
+    # The planner writes kept brackets back as `\(`: such a caption takes the fast path,
+    # and it must give what the parser gives.
+    assert markup.runs(text) == list(markup._parsed_runs(text))
+    assert markup.inline_html(text) == markup.parser().renderInline(text)
+    assert markup.plain(text) == "".join(r.text for r in markup._parsed_runs(text)).strip()
+
+
+def test_an_escaped_caption_is_plain_text() -> None:
+    assert markup._unmarked("Scale \\(4\\) \\<b\\>") == "Scale (4) <b>"
+    assert markup.inline_html("Scale \\(4\\) \\<b\\>") == "Scale (4) &lt;b&gt;"
+    assert markup._unmarked("a \\(b\\) *c*") is None   # markup left: the parser's
+    assert markup._unmarked("a\\b") is None             # a backslash that escapes nothing
+
+
+@settings(max_examples=1000)
+@given(st.text(alphabet=st.one_of(st.sampled_from(list("ab1. -#>+*=_`~<|\\[]!&\":\t\n\n ")),
+                                  st.characters(blacklist_categories=("Cs",))), max_size=40))
+def test_plain_notes_fast_path_agrees_with_the_parser(text: str) -> None:
+    fast = markup._plain_paragraphs(text)
+    assert fast is None or fast == markup.parser().render(text)
+
+
+def test_speaker_notes_of_an_entry_need_no_parser() -> None:
+    notes = 'Source: Twitter — https://example.org/a?b=1\n\nScreens 001.md:3\nsaid "hi"'
+    assert markup._plain_paragraphs(notes) == (
+        "<p>Source: Twitter — https://example.org/a?b=1</p>\n"
+        "<p>Screens 001.md:3<br>\nsaid &quot;hi&quot;</p>\n")
+    assert markup.blocks_html(notes) == markup.parser().render(notes)
+    for marked in ("- a list", "# heading", "1. one", "    code", "a\n===", "a *b*", " a"):
+        assert markup._plain_paragraphs(marked) is None, marked
+
+
 def test_merge_runs_joins_same_styled_neighbours_but_never_line_breaks() -> None:
     R = markup.Run
     assert markup.merge_runs([R("a"), R(" b"), R("c", bold=True), R("d", bold=True), R("\n"),

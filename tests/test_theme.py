@@ -92,6 +92,46 @@ def test_missing_font_file_is_an_error(tmp_path):
         theme.load("nofont", tmp_path)
 
 
+def test_font_files_that_opened_are_not_opened_again_until_they_change(tmp_path, monkeypatch):
+    # With the build's cache folder, a font file Pillow opened before, unchanged since, is
+    # taken as it was (a rebuild imports no Pillow for it); a changed one is opened again.
+    default = theme.load("default")
+    font = tmp_path / "body.woff2"
+    font.write_bytes(Path(default.font_file()).read_bytes())
+    write(tmp_path, "own", f"fonts:\n  body:\n    regular: {font}\n")
+    opened: list[Path] = []
+    real = theme._not_a_font
+    monkeypatch.setattr(theme, "_not_a_font", lambda p: opened.append(p) or real(p))
+    cache = tmp_path / "cache"
+    theme.load("own", tmp_path, cache)
+    assert font in opened
+    opened.clear()
+    theme.load("own", tmp_path, cache)
+    assert opened == []
+    font.write_bytes(b"not a font any more")
+    with pytest.raises(ThemeError, match="body.woff2 is not a font the layout can measure"):
+        theme.load("own", tmp_path, cache)
+    assert opened == [font]
+    with pytest.raises(ThemeError):   # a broken font is never recorded as one that opens
+        theme.load("own", tmp_path, cache)
+
+
+def test_fonts_opened_by_another_pillow_are_opened_again(tmp_path, monkeypatch):
+    import json
+
+    from deckbuilder import fonts
+
+    cache = tmp_path / "cache"
+    theme.load("default", None, cache)
+    record = cache / fonts.OPENED
+    data = json.loads(record.read_text())
+    record.write_text(json.dumps({**data, "pillow": "0.1"}))
+    opened: list[Path] = []
+    monkeypatch.setattr(theme, "_not_a_font", lambda p: opened.append(p))
+    theme.load("default", None, cache)
+    assert len(opened) == 4
+
+
 def test_settings_are_read_only():
     t = theme.load("default")
     with pytest.raises(TypeError):

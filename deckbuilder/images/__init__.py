@@ -21,14 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Collection, Mapping, Sequence
 
-import PIL
-from PIL import Image
+import PIL   # its version only: Image and `convert` are imported where a picture is opened
 
 from deckbuilder.errors import BuildError, Diagnostic, Location
 
 # cache_root lives in fsutil: `remote`, an earlier stage, downloads into the same cache.
 from deckbuilder.fsutil import atomic_write_bytes, cache_root, cache_write, clean_stale
-from deckbuilder.images import convert, pool
+from deckbuilder.images import pool
 from deckbuilder.images.index import Index, Result, Seen, now_ns
 from deckbuilder.model import CANVAS, Normalised
 from deckbuilder.pixels import PILLOW_FORMATS, SIGNATURE
@@ -88,6 +87,10 @@ def _key(sha256: str, job: _Job) -> str:
 
 def _normalise_one(job: _Job) -> _Done:
     """Return the cached result of one source, made (and written) when not yet cached."""
+    from PIL import Image
+
+    from deckbuilder.images import convert
+
     st = os.stat(job.source)
     recorded = now_ns()    # before the read: a file changed after it is never trusted
     data = job.source.read_bytes()
@@ -251,6 +254,8 @@ def _save(index: Index) -> None:
 
 
 def _describe(path: Path, exc: BaseException) -> str:
+    from PIL import Image
+
     if isinstance(exc, FileNotFoundError):
         return f"image not found: {path.name}"
     if isinstance(exc, (Image.DecompressionBombError, Image.DecompressionBombWarning)):

@@ -191,6 +191,8 @@ def plan(talk: Talk, picks: Sequence[Pick], theme: Theme, images: Mapping[str, N
                 "text": text_slide, "closing": closing_slide}
     width, height = (template.width, template.height) if template else CANVAS[talk.aspect]
     ctx = Ctx(talk, theme, Fonts.of(theme), width, height, images, template)
+    if memo is not None:
+        memo.measure(ctx)
     diags: list[Diagnostic] = []
     slides: list[Slide] = []
     entries: list[Entry] = [p.entry for p in picks if p.kind == "entry" and p.entry]
@@ -221,4 +223,6 @@ def plan(talk: Talk, picks: Sequence[Pick], theme: Theme, images: Mapping[str, N
                 text=theme.color("text"), accent=theme.color("accent"),
                 font=theme.get("fonts.body.family"), bullet=theme.get("text_slide.bullet"),
                 template=template, faces=ctx.fonts.chain)
+    if memo is not None:
+        memo.measured(ctx)
     return deck, diags

@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-import regex
-from PIL import ImageFont
+if TYPE_CHECKING:   # Pillow is imported when a word is first measured: a rebuild whose
+    from PIL import ImageFont   # entries are all remembered (layout.memo) measures none
 
 from deckbuilder import fonts as faces_of
 from deckbuilder.markup import Run, merge_runs, normal_text
@@ -26,7 +26,6 @@ REF_SIZE = 200                # fonts are loaded once at this size; widths scale
 ELLIPSIS = "…"
 ZWSP = "\u200b"               # zero-width space: where an overlong word may break
 _TOKENS = re.compile(r"\s+|\S+")
-_CLUSTER = regex.compile(r"\X")
 # A break opportunity the renderers all take (UAX #14 HY): after a hyphen between letters.
 _AFTER_HYPHEN = re.compile(r"(?<=[^\W\d_]-)(?=[^\W\d_])")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]()<>#=!|~])")
@@ -45,6 +44,10 @@ class Fonts:
     # (text, bold, italic) -> advance at REF_SIZE: a plan measures the same words at
     # every size it tries, and widths scale linearly, so each word is shaped once.
     _widths: dict[tuple[str, bool, bool], float] = field(
+        default_factory=dict, init=False, compare=False, repr=False)
+    # Widths an earlier plan with the same fonts shaped (layout.memo): a rebuild draws the
+    # same slide numbers and footers, and need not load a font to measure them again.
+    _known: dict[tuple[str, bool, bool], float] = field(
         default_factory=dict, init=False, compare=False, repr=False)
     # runs -> their tokens and advances: a fit wraps the same text at every size and
     # width it tries, and a slide's text is fitted, balanced and narrowed, so each text
@@ -71,13 +74,27 @@ class Fonts:
         """Return (advance, True): `text` at REF_SIZE, to scale by size / REF_SIZE; or,
         for code, (advance, False): the advance per px of size."""
         if run.code:
-            count = len(text) if text.isascii() else len(_CLUSTER.findall(text))
+            count = len(text) if text.isascii() else len(_clusters(text))
             return count * self.code_advance, False   # one advance per grapheme
         key = (text, run.bold, run.italic)
         ref = self._widths.get(key)
         if ref is None:
-            ref = self._widths[key] = self._shaped(text, run.bold, run.italic)
+            ref = self._known.get(key)
+            if ref is None:
+                ref = self._shaped(text, run.bold, run.italic)
+            self._widths[key] = ref
         return ref, True
+
+    def shaped(self) -> dict[tuple[str, bool, bool], float] | None:
+        """Return the widths this plan used, by (text, bold, italic), at REF_SIZE; None
+        when it shaped none but those it was given (`remember`)."""
+        if all(key in self._known for key in self._widths):
+            return None
+        return dict(self._widths)
+
+    def remember(self, widths: dict[tuple[str, bool, bool], float]) -> None:
+        """Take the widths an earlier plan with these same fonts shaped (`shaped`)."""
+        self._known.update(widths)
 
     def _shaped(self, text: str, bold: bool, italic: bool) -> float:
         """Return the advance width of `text` at REF_SIZE, shaped by Pillow."""
@@ -104,8 +121,14 @@ class Fonts:
         return found
 
 
+def _clusters(text: str) -> list[str]:
+    return faces_of.pattern(faces_of.CLUSTER).findall(text)
+
+
 @lru_cache(maxsize=256)   # a CJK caption draws from a few dozen slices of its font
 def _font(path: Path) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     return ImageFont.truetype(str(path), REF_SIZE)
 
 
@@ -288,7 +311,7 @@ def breakable(runs: Sequence[Run], size: float, width: float, fonts: Fonts) -> l
                 parts.append(word)
                 continue
             piece = ""
-            for ch in _CLUSTER.findall(word):   # never inside a grapheme cluster
+            for ch in _clusters(word):   # never inside a grapheme cluster
                 if piece and fonts.width(piece + ch, run, size) > limit:
                     parts.append(piece + ZWSP)
                     piece = ""

@@ -13,15 +13,14 @@ the talk. A damaged or foreign file is an empty memo: the deck is planned from s
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import io
 import pickle
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-import markdown_it
 import PIL
-import regex
 
 from deckbuilder import __version__
 from deckbuilder.errors import Diagnostic
@@ -33,6 +32,10 @@ FORMAT = b"deckbuilder plan memo 1\n"
 # The modules whose code decides an entry's slides, by path relative to the package.
 _CODE = ("layout/*.py", "markup.py", "fonts.py", "model.py", "theme.py", "template.py",
          "errors.py")
+# Libraries whose version is read from their source, never imported for it: markdown-it-py
+# and regex take ~40 and ~20 ms to import, and a rebuild of plain Latin captions needs
+# neither.
+_VERSION_FILES = (("markdown_it", "__init__.py"), ("regex", "_main.py"))
 Planned = tuple[list[Slide], list[Diagnostic]]
 
 
@@ -51,8 +54,8 @@ class Memo:
 
     def plan(self, ctx: Ctx, pick: Pick, planner: Callable[[], Planned]) -> Planned:
         """Return the entry's slides and warnings: remembered, else planned now."""
-        if self._context is None or self._context[0] is not ctx:
-            self._context = ctx, context_key(ctx)   # once per plan, not per entry
+        self._widths_key(ctx)   # the context's key, made once per plan, not per entry
+        assert self._context is not None
         key = entry_key(self._context[1], ctx, pick)
         data = self._known.get(key)
         if data is not None:
@@ -66,6 +69,37 @@ class Memo:
         planned = planner()
         self.used[key] = pickle.dumps(planned, protocol=pickle.HIGHEST_PROTOCOL)
         return planned
+
+    def measure(self, ctx: Ctx) -> None:
+        """Give the plan's fonts the word widths the last plan with the same fonts shaped."""
+        data = self._known.get(self._widths_key(ctx))
+        try:
+            widths = _Unpickler(io.BytesIO(data)).load() if data is not None else {}
+        except Exception:   # damaged: measured again
+            widths = {}
+        if isinstance(widths, dict) and all(_is_width(k, v) for k, v in widths.items()):
+            ctx.fonts.remember(widths)
+
+    def measured(self, ctx: Ctx) -> None:
+        """Keep the word widths this plan used, for the next plan with the same fonts
+        (those it was given, as they were, when it shaped nothing new)."""
+        key = self._widths_key(ctx)
+        widths = ctx.fonts.shaped()
+        if widths is not None:
+            self.used[key] = pickle.dumps(widths, protocol=pickle.HIGHEST_PROTOCOL)
+        elif key in self._known:
+            self.used[key] = self._known[key]
+
+    def _widths_key(self, ctx: Ctx) -> str:
+        if self._context is None or self._context[0] is not ctx:
+            self._context = ctx, context_key(ctx)
+        return f"widths {self._context[1]}"
+
+
+def _is_width(key: object, value: object) -> bool:
+    return (isinstance(key, tuple) and len(key) == 3 and isinstance(key[0], str)
+            and isinstance(key[1], bool) and isinstance(key[2], bool)
+            and isinstance(value, float))
 
 
 def context_key(ctx: Ctx) -> str:
@@ -108,12 +142,21 @@ def _code_version() -> str:
     """Return the hash of the planner's source and of the libraries that measure and
     parse text, so that a changed deckbuilder never reuses another one's plan."""
     root = Path(__file__).resolve().parent.parent
-    h = hashlib.sha256(f"{__version__}|{PIL.__version__}|{markdown_it.__version__}|"
-                       f"{regex.__version__}".encode())
+    h = hashlib.sha256(f"{__version__}|{PIL.__version__}".encode())
+    for package, name in _VERSION_FILES:
+        h.update(package.encode() + b"\0" + _package_file(package, name).read_bytes())
     for pattern in _CODE:
         for path in sorted(root.glob(pattern)):
             h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
+
+
+def _package_file(package: str, name: str) -> Path:
+    """Return the file `name` of an installed package, found without importing it."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(f"{package} is not installed")
+    return Path(list(spec.submodule_search_locations)[0]) / name
 
 
 # ---------------------------------------------------------------- the memo on disk

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import IO, Any, Collection, Iterable, Sequence
 
 import jinja2
-import jinja2.sandbox
 from markupsafe import Markup
 
 try:   # the same bytes as base64.b64encode, ~10x faster: a one-file deck is mostly base64
@@ -30,6 +29,7 @@ from deckbuilder.errors import BuildError, error
 from deckbuilder.fsutil import Batch, Writer
 from deckbuilder.model import Deck, Face, Item, TextStyle
 from deckbuilder.render import html_fonts
+from deckbuilder.render.html_templates import CompiledTemplates, Sandbox
 from deckbuilder.theme import VENDOR, Theme
 
 REVEAL_VERSION = "6.0.2"
@@ -158,35 +158,9 @@ def _search(dirs: Sequence[Path]) -> jinja2.BaseLoader:
     return jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d / "templates")) for d in dirs])
 
 
-class _Sandbox(jinja2.sandbox.SandboxedEnvironment):
-    """Where theme templates render: a template from a talk's own `themes/` folder (a
-    colleague's zip) cannot reach Python (`__class__`, `__globals__`, ...). A template's
-    problem, a forbidden access included, is a BuildError at its file:line."""
-
-    def handle_exception(self, source: str | None = None) -> Any:
-        from jinja2.debug import rewrite_traceback_stack
-
-        exc = rewrite_traceback_stack(source=source)
-        if not isinstance(exc, jinja2.TemplateError):
-            raise exc  # a filter's BuildError, or a bug: as it was raised
-        file, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
-        tb = exc.__traceback__
-        while tb is not None:  # the innermost template frame is where it went wrong
-            if "__jinja_exception__" in tb.tb_frame.f_globals:
-                file, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
-            tb = tb.tb_next
-        if isinstance(exc, jinja2.sandbox.SecurityError):
-            what = f"the template does something themes may not do: {exc.message}"
-        elif isinstance(exc, jinja2.TemplateNotFound):
-            what = f"template not found: {exc.message}"
-        else:
-            what = f"template error: {exc.message}"
-        raise BuildError([error(what, file, line)]) from None
-
-
-def environment(theme: Theme) -> jinja2.Environment:
+def environment(theme: Theme, cache: Path | None = None) -> jinja2.Environment:
     """Return the sandboxed jinja2 environment over the theme's template folders,
-    autoescape on.
+    autoescape on; with a `cache` folder, compiled templates are kept in it.
 
     A name is looked up in the theme's own templates first, then in those of each theme
     it extends. `!<theme>/<name>` is `<name>` as the theme `<theme>` of the chain has it
@@ -199,9 +173,13 @@ def environment(theme: Theme) -> jinja2.Environment:
     loader = jinja2.ChoiceLoader([
         jinja2.PrefixLoader({f"!{name}": found for name, found in originals.items()}),
         _search(theme.dirs)])
-    env = _Sandbox(
+    # auto_reload off: an environment lives for one render, so a template need not be
+    # looked at on disk again each time a slide includes it (once per slide, otherwise).
+    env = Sandbox(
         loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-        autoescape=jinja2.select_autoescape(default=True, default_for_string=True))
+        auto_reload=False,
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        bytecode_cache=CompiledTemplates(cache / "templates") if cache else None)
     env.filters.update(px=px, css_string=css_string, color=color, inline=markup.inline_html,
                        notes=markup.blocks_html, safe_url=markup.safe_url,
                        rtl=lambda md: fonts.is_rtl(markup.plain(md)))
@@ -352,10 +330,11 @@ def _reveal_config(deck: Deck) -> dict[str, Any]:
 
 
 def render(deck: Deck, theme: Theme, bundle: _Bundle, cdn: bool = False,
-           stretched: Collection[Path] = ()) -> tuple[str, str]:
+           stretched: Collection[Path] = (), cache: Path | None = None) -> tuple[str, str]:
     """Return (index.html, deck.css) for the deck, adding every file used to `bundle`;
-    the pictures of the files `stretched` fill their boxes whatever their own aspect."""
-    env = environment(theme)
+    the pictures of the files `stretched` fill their boxes whatever their own aspect.
+    Compiled templates are kept in the `cache` folder, if given."""
+    env = environment(theme, cache)
     images = {i.image: bundle.image(i.image) for s in deck.slides for i in s.items
               if i.kind == "image" and i.image is not None and not i.placeholder}
     css_dir = "" if bundle.inline else "assets/"
@@ -420,15 +399,16 @@ def target(out_dir: Path, name: str, single_file: bool = False) -> Path:
 
 def write(deck: Deck, out_dir: Path, name: str, theme: Theme, single_file: bool = False,
           cdn: bool = False, batch: Batch | None = None,
-          stretched: Collection[Path] = ()) -> Path:
+          stretched: Collection[Path] = (), cache: Path | None = None) -> Path:
     """Write the reveal.js deck; return OUTDIR/<name>/index.html or OUTDIR/<name>.html.
 
     With `batch`, the deck is rendered and added to it, and written only when the batch
     is committed (together with a build's other formats, all or none). The pictures of
-    the files `stretched` fill their boxes (export's print stand-ins).
+    the files `stretched` fill their boxes (export's print stand-ins). The templates'
+    compiled code is kept in the `cache` folder (the build's image cache), if given.
     """
     bundle = _Bundle(inline=single_file)
-    html, css = render(deck, theme, bundle, cdn, stretched)
+    html, css = render(deck, theme, bundle, cdn, stretched, cache)
     html = outputs.mark_text(html)
     dest = target(out_dir, name, single_file)
     into = Batch() if batch is None else batch
