@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import os
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -138,6 +137,8 @@ def unreadable_diagnostics(report: CheckReport, reasons: dict[Path, str],
                            allow_missing: bool) -> list[Diagnostic]:
     """Return what `check` would have said of the unverified image files that turned out
     unreadable (`reasons`: file -> unreadable's words), as it would have said it."""
+    if not reasons:
+        return []
     problems = image_problems(report.vault, list(report.picks), verdicts=reasons)
     return problem_diagnostics([p for p in problems if p.problem.startswith("unreadable: ")],
                                report.talk.path, report.vault, allow_missing)
@@ -211,7 +212,10 @@ def picked_files(read: Vault, picks: list[Pick],
 
 def verify(files: list[Path]) -> dict[Path, str | None]:
     """Return why each image file could not be read (None: it can)."""
-    # Decoding is most of check's time; Pillow's decoders and zlib release the GIL.
+    # Decoding is most of check's time; Pillow's decoders and zlib release the GIL. (Not
+    # imported at the top: a build defers decoding, and concurrent.futures costs ~6 ms.)
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=min(len(files), os.cpu_count() or 2) or 1) as pool:
         return dict(zip(files, pool.map(unreadable, files)))
 

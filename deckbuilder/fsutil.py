@@ -17,7 +17,6 @@ import functools
 import io
 import os
 import re
-import secrets
 import shutil
 import sys
 import tempfile
@@ -55,7 +54,7 @@ def _hostname() -> str:
 
 def temp_name(name: str, kind: str = "tmp") -> str:
     """Return a fresh temporary name for `name`, saying it is deckbuilder's and whose."""
-    return f".{name}.deckbuilder-{host_tag()}-{os.getpid()}-{secrets.token_hex(4)}.{kind}"
+    return f".{name}.deckbuilder-{host_tag()}-{os.getpid()}-{os.urandom(4).hex()}.{kind}"
 
 
 def temp_prefix(kind: str) -> str:

@@ -15,7 +15,6 @@ A cached URL is never asked for again. Failures are returned as sentences, per U
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -59,6 +58,8 @@ def fetch(urls: Iterable[str], verify: Verify, cache_dir: Path | None = None,
     if not wanted:
         return {}, {}
     # A few at a time: downloads wait on the network, not on this machine.
+    from concurrent.futures import ThreadPoolExecutor  # here: only a download needs it
+
     with ThreadPoolExecutor(max_workers=min(4, len(wanted))) as pool:
         results = list(pool.map(lambda u: _one(u, verify, cache_dir, limits), wanted))
     found = {u: r for u, r in zip(wanted, results) if isinstance(r, Path)}
