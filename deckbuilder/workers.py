@@ -58,8 +58,9 @@ def run(jobs: Sequence[J], workers: int, here: Callable[[J], R], *,
         queue.close()
         for w in crew:   # one still starting up would only be waited for
             w.kill(unless_busy=True)
-        for t in threads:
-            t.join()
+        for t in threads:   # a stop (SIGTERM) may come before every thread has started
+            if t.ident is not None:
+                t.join()
     # A job whose worker failed is done here.
     return [r if r is not None else here(jobs[k]) for k, r in enumerate(results)]
 

@@ -164,18 +164,40 @@ def test_sigterm_stops_a_build_cleanly_at_any_rename(tmp_path, old_deck):
 
 
 def test_sigterm_during_a_real_build(tmp_path):
+    # The signal is sent when the build says it has started normalising its images (its
+    # progress lines appear on a terminal: stderr is a pseudo-terminal here), not after a
+    # fixed sleep, which a fast enough build outran.
+    import pty
+    import select
+
     spec = make_talk(tmp_path / "talk", "New", images=20, size=(480, 270))
     out = tmp_path / "out"
+    terminal, child_side = pty.openpty()
     child = subprocess.Popen([sys.executable, "-m", "deckbuilder", "build", str(spec), "-f",
                               "all", "-o", str(out), "--cache-dir", str(tmp_path / "cache")],
-                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.0)
-    child.send_signal(signal.SIGTERM)
-    stdout, stderr = child.communicate(timeout=60)
-    if child.returncode == 0:
-        pytest.skip("the build finished before the signal came")
-    assert child.returncode == 128 + signal.SIGTERM, stderr
-    assert stderr == "error: stopped by SIGTERM; the previous outputs are unchanged\n"
+                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=child_side)
+    os.close(child_side)
+    said = b""
+    try:
+        while b"normalising images" not in said:
+            if not select.select([terminal], [], [], 60)[0]:
+                pytest.fail(f"no progress within 60 s: {said!r}")
+            said += os.read(terminal, 4096)
+        child.send_signal(signal.SIGTERM)
+        child.wait(timeout=60)
+        while select.select([terminal], [], [], 0.5)[0]:
+            try:
+                chunk = os.read(terminal, 4096)
+            except OSError:   # the child side is closed: everything has been read
+                break
+            if not chunk:
+                break
+            said += chunk
+    finally:
+        os.close(terminal)
+    lines = said.decode("utf-8").replace("\r\n", "\n").splitlines()
+    assert child.returncode == 128 + signal.SIGTERM, lines
+    assert lines[-1] == "error: stopped by SIGTERM; the previous outputs are unchanged"
     assert not out.exists() or leftovers(out) == []
     assert not list((tmp_path / "cache").rglob(".*"))
 
@@ -361,3 +383,27 @@ def test_a_killed_preview_leaves_its_folder_only_until_the_next_preview(tmp_path
         second.terminate()
         second.communicate(timeout=30)
     assert not list(tmp.glob("deckbuilder-serve-*"))
+
+
+def test_a_stop_while_worker_threads_start_is_the_stop_itself(monkeypatch):
+    # A SIGTERM raised in the main thread while it starts the worker threads used to
+    # end in "cannot join thread before it is started", a traceback instead of the stop.
+    import threading
+
+    from deckbuilder import workers
+
+    class Stopped(BaseException):
+        pass
+
+    real, started = threading.Thread.start, []
+
+    def start(self):
+        if started:
+            raise Stopped()   # as the stop handler raises, between two starts
+        started.append(self)
+        real(self)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    with pytest.raises(Stopped):
+        workers.run(list(range(8)), 2, lambda job: job, start=lambda: [],
+                    header=lambda: b"", valid=lambda _: True, name="test-worker")
