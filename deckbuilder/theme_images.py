@@ -21,7 +21,7 @@ if TYPE_CHECKING:   # Pillow (~20 ms to import) is imported where a picture is o
 from deckbuilder import images as images_mod
 from deckbuilder.pixels import PILLOW_FORMATS
 from deckbuilder.errors import BuildError, Diagnostic, Location
-from deckbuilder.fsutil import atomic_write_bytes
+from deckbuilder.fsutil import cache_write
 from deckbuilder.model import CANVAS, LOGO_IMAGE, Normalised, background_image
 from deckbuilder.theme import Theme
 from deckbuilder.theme_kit import luminance
@@ -92,11 +92,12 @@ def _background(source: Normalised, slide: tuple[int, int], colour: str, theme: 
     ext = source.path.suffix.lstrip(".")
     key = f"{VERSION}:{hashlib.sha256(data).hexdigest()}:{slide}:{colour}:{veil}:{ext}"
     digest = hashlib.sha256(key.encode()).hexdigest()
-    path = images_mod.cache_root(cache_dir) / digest[:2] / f"{digest}.{ext}"
+    root = images_mod.cache_root(cache_dir)
+    path = root / digest[:2] / f"{digest}.{ext}"
     if not path.is_file():
         blob = _draw(data, slide, colour, veil, ext, int(theme.get("images.jpeg_quality")))
         try:
-            atomic_write_bytes(path, blob)
+            cache_write(path, blob, root / "tmp")
         except OSError as e:
             raise BuildError(f"cannot write {e.filename}: {e.strerror or e}") from None
     with Image.open(path, formats=PILLOW_FORMATS) as im:

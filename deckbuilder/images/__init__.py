@@ -26,7 +26,7 @@ import PIL   # its version only: Image and `convert` are imported where a pictur
 from deckbuilder.errors import BuildError, Diagnostic, Location
 
 # cache_root lives in fsutil: `remote`, an earlier stage, downloads into the same cache.
-from deckbuilder.fsutil import atomic_write_bytes, cache_root, cache_write, clean_stale
+from deckbuilder.fsutil import cache_root, cache_write, clean_stale
 from deckbuilder.images import pool
 from deckbuilder.images.index import Index, Result, Seen, now_ns
 from deckbuilder.model import CANVAS, Normalised
@@ -127,9 +127,10 @@ def qr_code(url: str, cache_dir: Path | None = None) -> Normalised:
     code.save(out, kind="png", scale=QR_MODULE_PX, border=4, dark="#000000", light="#FFFFFF")
     blob = out.getvalue()
     digest = hashlib.sha256(blob).hexdigest()
-    path = cache_root(cache_dir) / digest[:2] / f"{digest}.png"
+    root = cache_root(cache_dir)
+    path = root / digest[:2] / f"{digest}.png"
     if not path.is_file():
-        atomic_write_bytes(path, blob)
+        cache_write(path, blob, root / "tmp")
     side = code.symbol_size(scale=QR_MODULE_PX, border=4)[0]
     return Normalised(path, path, side, side)
 
