@@ -153,3 +153,35 @@ def test_a_latin_deck_needs_no_fallback_font(tmp_path):
     # and loaded the body font's files only (regular, bold, italic), no fallback face
     assert fonts.cmap.cache_info().currsize == 0
     assert measure._font.cache_info().currsize <= 4
+
+
+# Words are shaped with Pillow's FreeType core directly (measure.PILLOW_INTERNALS), not
+# through ImageFont: each face of the chain must give exactly ImageFont's widths, for
+# every script, ligatures, kerning, marks and emoji included.
+SHAPED = ["Hello", "AVATAR Ta Wo", "office ﬁ fl", "Wörld… “quoted” — 8%", "e\u0301 n\u0303",
+          "مرحبا بالعالم", "שלום עולם", "漢字かなカナ", "가까워", "नमस्ते", "ภาษาไทย", "👍🏽 👩‍👩‍👧",
+          "x" * 5000, ""]
+
+
+def test_the_freetype_core_measures_as_imagefont_does(chain):
+    from PIL import ImageFont
+
+    body = measure.Fonts.of(themes.load("default")).faces
+    pieces = {(t, path) for t in SHAPED for path in body}
+    pieces |= {(s.text, Path(s.path)) for t in SHAPED for s in fonts.segments(t, chain)}
+    assert len({path for _, path in pieces}) > 8   # the body's four faces and the chain's
+    for text, path in sorted(pieces):
+        pillow = ImageFont.truetype(str(path), measure.REF_SIZE)
+        assert measure.advance(measure._font(path), text) == pillow.getlength(text), \
+            (path.name, text)
+
+
+def test_text_too_long_for_imagefont_is_refused_by_the_core_too():
+    from PIL import ImageFont
+
+    regular = measure.Fonts.of(themes.load("default")).faces[0]
+    text = "x" * (ImageFont.MAX_STRING_LENGTH + 1)
+    with pytest.raises(ValueError):
+        ImageFont.truetype(str(regular), 12).getlength(text)
+    with pytest.raises(ValueError):
+        measure.advance(measure._font(regular), text)

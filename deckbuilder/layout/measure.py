@@ -9,13 +9,14 @@ Pillow at the face of their run, a safety margin on the width, and a fixed line 
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:   # Pillow is imported when a word is first measured: a rebuild whose
-    from PIL import ImageFont   # entries are all remembered (layout.memo) measures none
+    from PIL._imagingft import Font   # entries are all remembered (layout.memo) measures none
 
 from deckbuilder import fonts as faces_of
 from deckbuilder.markup import Run, merge_runs, normal_text
@@ -103,7 +104,7 @@ class Fonts:
         else:   # a word without its paragraph: Han is 1 em in each CJK face alike
             pieces = [(s.text, s.path) for s in faces_of.segments(text, self.chain, bold, italic)]
         # normal_text again: a shaper failure must never reach the user as a traceback
-        return sum(_font(path).getlength(normal_text(piece)) for piece, path in pieces)
+        return sum(advance(_font(path), normal_text(piece)) for piece, path in pieces)
 
     def pitch(self, size: float) -> float:
         """Return the line pitch at `size`."""
@@ -125,11 +126,39 @@ def _clusters(text: str) -> list[str]:
     return faces_of.pattern(faces_of.CLUSTER).findall(text)
 
 
-@lru_cache(maxsize=256)   # a CJK caption draws from a few dozen slices of its font
-def _font(path: Path) -> ImageFont.FreeTypeFont:
-    from PIL import ImageFont
+# Words are shaped with Pillow's FreeType core (`PIL._imagingft`), as ImageFont's
+# FreeTypeFont shapes them, without ImageFont: it imports PIL.Image, some 35 ms, half of
+# a rebuild's planning when one caption changed. PILLOW_INTERNALS is what this relies
+# on; tests/test_fonts.py checks it against ImageFont's widths in every script, so
+# that a Pillow that changes it fails there, not in a deck.
+PILLOW_INTERNALS = (
+    "PIL._imagingft.getfont(path, size, index, encoding, layout_engine=) is what "
+    "ImageFont.truetype(path, size) keeps as .font; layout_engine 1 is Layout.RAQM "
+    "(taken when _imagingft.HAVE_RAQM), 0 Layout.BASIC",
+    "Font.getlength(text, mode, direction, features, language) is in 1/64 px; "
+    "FreeTypeFont.getlength divides it by 64 after _string_length_check",
+)
+_MAX_LENGTH = 1_000_000   # ImageFont.MAX_STRING_LENGTH: longer text is refused, not shaped
 
-    return ImageFont.truetype(str(path), REF_SIZE)
+
+@lru_cache(maxsize=256)   # a CJK caption draws from a few dozen slices of its font
+def _font(path: Path) -> Font:
+    if sys.platform == "win32":   # where ImageFont reads a non-ASCII path into memory first
+        from PIL import ImageFont
+
+        return ImageFont.truetype(str(path), REF_SIZE).font
+    from PIL import _imagingft
+
+    return _imagingft.getfont(str(path), REF_SIZE, 0, "",
+                              layout_engine=1 if _imagingft.HAVE_RAQM else 0)
+
+
+def advance(font: Font, text: str) -> float:
+    """Return the advance width of `text` in `font` (at REF_SIZE), as ImageFont's
+    FreeTypeFont.getlength gives it."""
+    if len(text) > _MAX_LENGTH:
+        raise ValueError(f"too long to measure: {len(text)} characters")
+    return font.getlength(text, "", None, None, None) / 64
 
 
 @dataclass(frozen=True)
