@@ -18,7 +18,7 @@ from deckbuilder import layout
 from deckbuilder import theme as themes
 from deckbuilder.errors import BuildError
 from deckbuilder.model import Box, Deck, Item, Pick, Slide, TextStyle
-from deckbuilder.render import html
+from deckbuilder.render import html, html_bundle, html_css
 
 ROOT = Path(__file__).resolve().parent.parent
 PAYLOAD = ("Look <script>window.__xss=1;alert(1)</script> and "
@@ -197,9 +197,9 @@ def test_autoescape_is_forced_on_for_files_and_strings(theme):
 
 
 def test_css_values_cannot_break_out(tmp_path, fake_vendor, theme):
-    assert html.css_string('a"b</style>') == '"a\\22 b\\3c /style\\3e "'
+    assert html_css.css_string('a"b</style>') == '"a\\22 b\\3c /style\\3e "'
     with pytest.raises(BuildError, match="not a colour"):
-        html.color("red;background:url(https://evil)")
+        html_css.color("red;background:url(https://evil)")
     deck = sample_deck(tmp_path)
     bad = Slide("image", (Item("rect", Box(0, 0, 10, 10), fill="#fff;x:y"),))
     with pytest.raises(BuildError):
@@ -312,9 +312,10 @@ def test_prefixed_names_follow_that_themes_chain(tmp_path, fake_vendor, theme):
 
 
 def test_px_and_font_stack(theme):
-    assert html.px(312.5) == "312.5px" and html.px(48.0) == "48px" and html.px(1 / 3) == "0.33px"
-    assert html.font_stack("Calibri", theme) == '"Carlito", "Calibri", sans-serif'
-    assert html.font_stack("Courier New", theme).endswith("monospace")
+    px = html_css.px
+    assert px(312.5) == "312.5px" and px(48.0) == "48px" and px(1 / 3) == "0.33px"
+    assert html_css.font_stack("Calibri", theme) == '"Carlito", "Calibri", sans-serif'
+    assert html_css.font_stack("Courier New", theme).endswith("monospace")
 
 
 def test_sri_hashes_match_the_vendored_reveal(fake_vendor):
@@ -356,6 +357,6 @@ def test_a_one_file_deck_is_the_same_with_the_standard_librarys_base64(tmp_path,
     # pybase64 is only faster: where its wheels are missing, the deck's bytes are the same.
     deck = sample_deck(tmp_path)
     fast = html.write(deck, tmp_path / "fast", "t", theme, single_file=True).read_bytes()
-    monkeypatch.setattr(html, "b64encode", base64.b64encode)
+    monkeypatch.setattr(html_bundle, "b64encode", base64.b64encode)
     plain = html.write(deck, tmp_path / "plain", "t", theme, single_file=True).read_bytes()
     assert fast == plain and b";base64," in fast

@@ -9,26 +9,19 @@ reveal.js and Carlito are the npm copies in `deckbuilder/_vendor/` (scripts/setu
 
 from __future__ import annotations
 
-import hashlib
-import re
-import secrets
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Collection, Iterable, Sequence
+from typing import Any, Collection, Iterable, Sequence
 
 import jinja2
-from markupsafe import Markup
-
-try:   # the same bytes as base64.b64encode, ~10x faster: a one-file deck is mostly base64
-    from pybase64 import b64encode
-except ImportError:  # pragma: no cover - a platform without pybase64's wheels
-    from base64 import b64encode
 
 from deckbuilder import __version__, fonts, markup, outputs
-from deckbuilder.errors import BuildError, error
-from deckbuilder.fsutil import Batch, Writer
-from deckbuilder.model import Deck, Face, Item, TextStyle
+from deckbuilder.errors import BuildError
+from deckbuilder.fsutil import Batch
+from deckbuilder.model import Deck, Face
 from deckbuilder.render import html_fonts
+from deckbuilder.render.html_bundle import Bundle, read
+from deckbuilder.render.html_css import (box_css, color, crop_css, css_string, px,
+                                         stretch_css, style_text, text_css)
 from deckbuilder.render.html_templates import CompiledTemplates, Sandbox
 from deckbuilder.theme import VENDOR, Theme
 
@@ -53,106 +46,6 @@ FONT_RANGES = {
                  "U+0329,U+1D00-1DBF,U+1E00-1E9F,U+1EF2-1EFF,U+2020,U+20A0-20AB,U+20AD-20C0,"
                  "U+2113,U+2C60-2C7F,U+A720-A7FF",
 }
-# `*` and `@` too: a css_string value may also sit in a comment (the title does), which
-# `*/` would end; with `@` escaped, not even its text reads as an at-rule such as @import.
-_CSS_UNSAFE = re.compile(r'["\'\\<>&*@\x00-\x1f\x7f]')
-_COLOR = re.compile(r"^#(?:[0-9A-Fa-f]{3}){1,2}$")
-MIME = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
-        ".webp": "image/webp", ".svg": "image/svg+xml", ".avif": "image/avif",
-        ".woff2": "font/woff2", ".js": "text/javascript", ".css": "text/css"}
-
-
-@dataclass
-class _Bundle:
-    """The files a deck needs, and the URL each is referenced by in index.html.
-
-    A one-file deck's images are not read here: each URL is a placeholder that `writer`
-    replaces with the image's data: URI while it writes the page, a chunk at a time, so
-    that the deck's images are never in memory together (nor their base64).
-    """
-
-    inline: bool
-    files: dict[str, bytes | Path] = field(default_factory=dict)   # folder path -> content
-    urls: dict[Path, str] = field(default_factory=dict)            # source file -> URL
-    later: list[Path] = field(default_factory=list)                # images inlined on writing
-    nonce: str = field(default_factory=lambda: secrets.token_hex(8))
-
-    def add(self, source: Path, rel: str) -> str:
-        """Return the URL of `source`, stored at `rel` (or inlined as a data: URI)."""
-        if source not in self.urls:
-            data = _read(source)
-            if self.inline:
-                self.urls[source] = f"data:{_mime(source)};base64,{b64encode(data).decode()}"
-            else:
-                self.files[rel] = data
-                self.urls[source] = rel
-        return self.urls[source]
-
-    def data(self, data: bytes, rel: str, mime: str) -> str:
-        """Return the URL of bytes made here (a subset font), stored at `rel`."""
-        if self.inline:
-            return f"data:{mime};base64,{b64encode(data).decode()}"
-        self.files[rel] = data
-        return rel
-
-    def image(self, source: Path) -> str:
-        """Return the URL of an image, named by its content so each is stored once."""
-        if source in self.urls:
-            return self.urls[source]
-        if self.inline:
-            self.urls[source] = f"deckbuilder-image-{self.nonce}-{len(self.later)}"
-            self.later.append(source)
-        else:
-            rel = f"img/{_digest(source)[:16]}{source.suffix.lower()}"
-            self.files[rel] = source    # copied when the batch writes the folder
-            self.urls[source] = rel
-        return self.urls[source]
-
-    def writer(self, page: str) -> Writer:
-        """Return a function writing `page` with each image placeholder replaced by the
-        image's data: URI, streamed from its file."""
-        token = re.compile(rf"deckbuilder-image-{self.nonce}-(\d+)")
-
-        def write(out: IO[bytes]) -> None:
-            at = 0
-            for found in token.finditer(page):
-                out.write(page[at:found.start()].encode("utf-8"))
-                source = self.later[int(found[1])]
-                out.write(f"data:{_mime(source)};base64,".encode())
-                _base64_into(source, out)
-                at = found.end()
-            out.write(page[at:].encode("utf-8"))
-        return write
-
-
-def _mime(source: Path) -> str:
-    return MIME.get(source.suffix.lower(), "application/octet-stream")
-
-
-_CHUNK = 3 << 18    # 768 KiB: a multiple of 3, so the chunks' base64 joins up unpadded
-
-
-def _base64_into(source: Path, out: IO[bytes]) -> None:
-    with source.open("rb") as f:
-        while chunk := f.read(_CHUNK):
-            out.write(b64encode(chunk))
-
-
-def _digest(path: Path) -> str:
-    try:
-        with path.open("rb") as f:
-            return hashlib.file_digest(f, "sha256").hexdigest()
-    except OSError as e:
-        raise BuildError(f"cannot read {path}: {e.strerror}") from None
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise BuildError(f"cannot read {path}: {e.strerror}") from None
-
-
 def _search(dirs: Sequence[Path]) -> jinja2.BaseLoader:
     """Return a loader trying the template folders of `dirs` in order."""
     return jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d / "templates")) for d in dirs])
@@ -186,60 +79,7 @@ def environment(theme: Theme, cache: Path | None = None) -> jinja2.Environment:
     return env
 
 
-def px(value: float) -> str:
-    """Return a CSS pixel length, rounded to 1/100 px with no trailing zeros."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return f"{'0' if text == '-0' else text}px"
-
-
-def css_string(text: str) -> str:
-    """Return `text` as a double-quoted CSS string that cannot end a string, rule, style
-    or comment."""
-    # One regular-expression pass, not a loop over characters: a one-file deck's font
-    # URLs are data: URIs of some 100,000 characters each.
-    escaped = _CSS_UNSAFE.sub(lambda m: f"\\{ord(m[0]):x} ", str(text))
-    return f'"{escaped}"'
-
-
-def color(value: str | None) -> str:
-    """Return a "#RGB"/"#RRGGBB" colour unchanged; raise BuildError for anything else."""
-    if value is None or not _COLOR.match(value):
-        raise BuildError(f"not a colour: {value!r} (themes use \"#RRGGBB\")")
-    return value
-
-
-def font_stack(font: str, theme: Theme, fallback: Sequence[str] = ()) -> str:
-    """Return the CSS font-family list for a TextStyle font: the bundled face first,
-    then the bundled fallback faces (`fallback`, for non-Latin text)."""
-    body, code = theme.get("fonts.body"), theme.get("fonts.code")
-    if font == body["family"]:
-        names, generic = [body["web_family"], font, *fallback], "sans-serif"
-    elif font == code["family"]:
-        names, generic = [font, "Liberation Mono"], "monospace"
-    else:
-        names, generic = [font, body["web_family"]], "sans-serif"
-    return ", ".join([css_string(n) for n in names] + [generic])
-
-
-def text_css(style: TextStyle, theme: Theme, text: str = "",
-             used: frozenset[Face] = frozenset()) -> str:
-    """Return the inline CSS of a text box: face, size, colour, alignment, line pitch.
-    `used` are the deck's bundled fallback faces, listed in the order the planner chose
-    them for the box's `text`."""
-    justify = {"top": "flex-start", "middle": "center", "bottom": "flex-end"}[style.valign]
-    plain = markup.plain(text) if used else ""
-    fallback = html_fonts.stack(style.faces, set(used), plain) if used else []
-    keep = "word-break: keep-all; " if used and fonts.keeps_words(plain) else ""
-    return (f"font-family: {font_stack(style.font, theme, fallback)}; {keep}"
-            f"font-size: {px(style.size)}; "
-            f"color: {color(style.color)}; font-weight: {700 if style.bold else 400}; "
-            f"font-style: {'italic' if style.italic else 'normal'}; "
-            f"text-align: {style.align}; line-height: {style.line_height}; "
-            f"justify-content: {justify}; --db-mark: {color(style.highlight)}; "
-            f"--db-code-font: {font_stack(style.code_font, theme)}")
-
-
-def _assets(bundle: _Bundle, cdn: bool) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+def _assets(bundle: Bundle, cdn: bool) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     """Return the stylesheets and scripts of reveal.js as template dicts."""
     def entry(name: str) -> dict[str, str]:
         if cdn:
@@ -249,14 +89,9 @@ def _assets(bundle: _Bundle, cdn: bool) -> tuple[list[dict[str, str]], list[dict
             raise BuildError(f"reveal.js is not installed ({source} is missing): run "
                              "scripts/setup, or build with --cdn")
         if bundle.inline and name.endswith(".css"):
-            return {"inline": _style_text(_read(source).decode("utf-8"))}
+            return {"inline": style_text(read(source).decode("utf-8"))}
         return {"url": bundle.add(source, f"assets/reveal/{name}")}
     return [entry(n) for n in STYLES], [entry(n) for n in SCRIPTS]
-
-
-def _style_text(css: str) -> Markup:
-    # Inlined CSS sits in a raw-text <style> element: `</style` would end it early.
-    return Markup(re.sub(r"</(style)", r"<\\/\1", css, flags=re.IGNORECASE))
 
 
 def _in_range(char: str, unicode_range: str) -> bool:
@@ -275,7 +110,7 @@ def font_subsets(deck: Deck) -> list[str]:
             if name == "latin" or any(_in_range(c, unicode_range) for c in chars)]
 
 
-def _font_faces(deck: Deck, bundle: _Bundle, theme: Theme,
+def _font_faces(deck: Deck, bundle: Bundle, theme: Theme,
                 css_dir: str) -> list[dict[str, Any]]:
     """Return the @font-face rules' data: the theme's body font files, each face, and for
     fontsource files (`<font>-latin-<weight>-<style>.woff2`) each subset the text needs
@@ -329,7 +164,7 @@ def _reveal_config(deck: Deck) -> dict[str, Any]:
             "transition": "fade", "transitionSpeed": "fast", "backgroundTransition": "none"}
 
 
-def render(deck: Deck, theme: Theme, bundle: _Bundle, cdn: bool = False,
+def render(deck: Deck, theme: Theme, bundle: Bundle, cdn: bool = False,
            stretched: Collection[Path] = (), cache: Path | None = None) -> tuple[str, str]:
     """Return (index.html, deck.css) for the deck, adding every file used to `bundle`;
     the pictures of the files `stretched` fill their boxes whatever their own aspect.
@@ -344,9 +179,9 @@ def render(deck: Deck, theme: Theme, bundle: _Bundle, cdn: bool = False,
         deck=deck, theme=theme, settings=theme.settings,
         font_faces=_font_faces(deck, bundle, theme, css_dir) + _fallback_faces(extra, bundle,
                                                                                 css_dir))
-    css += "".join(_stretch_css(images[path]) for path in stretched if path in images)
+    css += "".join(stretch_css(images[path]) for path in stretched if path in images)
     styles, scripts = _assets(bundle, cdn)
-    styles.append({"inline": _style_text(css)} if bundle.inline else {"url": "assets/deck.css"})
+    styles.append({"inline": style_text(css)} if bundle.inline else {"url": "assets/deck.css"})
     html = env.get_template("deck.html.j2").render(
         deck=deck, theme=theme, settings=theme.settings, styles=styles, scripts=scripts,
         config=_reveal_config(deck), images=images, generator=f"deckbuilder {__version__}",
@@ -355,36 +190,13 @@ def render(deck: Deck, theme: Theme, bundle: _Bundle, cdn: bool = False,
     return html, css
 
 
-def _stretch_css(url: str) -> str:
-    # After the theme's rules, and above them: what export's print stand-ins need.
-    return f'\n.db-image img[src="{url}"] {{ object-fit: fill !important; }}'
-
-
-def _fallback_faces(extra: Sequence[html_fonts.Subset], bundle: _Bundle,
+def _fallback_faces(extra: Sequence[html_fonts.Subset], bundle: Bundle,
                     css_dir: str) -> list[dict[str, Any]]:
     """Return the @font-face rules' data of the subset fallback fonts."""
     return [{"family": s.face.web_family, "weight": s.weight, "style": s.style,
              "range": s.unicode_range, "subset": "fallback",
              "url": bundle.data(s.data, f"assets/fonts/{s.name}",
                                 "font/woff2").removeprefix(css_dir)} for s in extra]
-
-
-def box_css(item: Item) -> str:
-    """Return the inline CSS placing an item at its box on the canvas."""
-    b = item.box
-    return f"left: {px(b.x)}; top: {px(b.y)}; width: {px(b.w)}; height: {px(b.h)}"
-
-
-def crop_css(item: Item) -> str:
-    """Return the inline CSS of a cropped picture inside its box ("" when uncropped): the
-    whole image, larger than the box, shifted so that the box shows the planned part."""
-    left, top, right, bottom = item.crop
-    if not any(item.crop):
-        return ""
-    b = item.box
-    w, h = b.w / (1 - left - right), b.h / (1 - top - bottom)
-    return (f"position: absolute; max-width: none; left: {px(-left * w)}; top: {px(-top * h)}; "
-            f"width: {px(w)}; height: {px(h)}")
 
 
 # The deck folder's marker file: later builds replace only folders that hold it.
@@ -407,7 +219,7 @@ def write(deck: Deck, out_dir: Path, name: str, theme: Theme, single_file: bool 
     the files `stretched` fill their boxes (export's print stand-ins). The templates'
     compiled code is kept in the `cache` folder (the build's image cache), if given.
     """
-    bundle = _Bundle(inline=single_file)
+    bundle = Bundle(inline=single_file)
     html, css = render(deck, theme, bundle, cdn, stretched, cache)
     html = outputs.mark_text(html)
     dest = target(out_dir, name, single_file)
@@ -431,4 +243,4 @@ def _licenses(cdn: bool, theme: Theme, used: frozenset[Face] = frozenset()
     pairs = [*pairs, *((src, rel) for rel, src in html_fonts.licences(used).items())]
     if not cdn:
         pairs = [*pairs, (VENDOR / "revealjs" / "LICENSE", "assets/reveal/LICENSE")]
-    return {rel: _read(src) for src, rel in pairs if src.is_file()}
+    return {rel: read(src) for src, rel in pairs if src.is_file()}

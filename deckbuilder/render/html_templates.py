@@ -33,6 +33,8 @@ from deckbuilder.model import Deck, Item, Slide
 # attributes are plain data (no method of a str, no function), where jinja2's check comes
 # to "not private" after a walk through Python's internal types (a fifth of drawing).
 _RECORDS = frozenset({Deck, Slide, Item})
+# The modules of the drawing helpers the renderer hands the templates (box_css, ...).
+_HELPERS = frozenset({"deckbuilder.render.html", "deckbuilder.render.html_css"})
 
 
 class Sandbox(jinja2.sandbox.SandboxedEnvironment):
@@ -52,7 +54,7 @@ class Sandbox(jinja2.sandbox.SandboxedEnvironment):
         # A theme's macros and deckbuilder's own drawing helpers (box_css, ...): safe to
         # call, and called as jinja2 would, without its checks (a third of drawing).
         if type(__obj) is Macro or (type(__obj) is FunctionType
-                                    and __obj.__module__ == "deckbuilder.render.html"):
+                                    and __obj.__module__ in _HELPERS):
             kwargs.pop("_loop_vars", None)
             kwargs.pop("_block_vars", None)
             try:

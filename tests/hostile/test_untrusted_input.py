@@ -156,9 +156,9 @@ def test_a_title_cannot_close_the_css_comment(tmp_path, name):
 
 
 def test_css_string_is_inert_in_a_string_and_in_a_comment():
-    from deckbuilder.render import html
+    from deckbuilder.render import html_css
 
-    escaped = html.css_string('x */ @import url(y); /* "</style>')
+    escaped = html_css.css_string('x */ @import url(y); /* "</style>')
     assert escaped == r'"x \2a / \40 import url(y); /\2a  \22 \3c /style\3e "'
     assert not set('*@<>"') & set(escaped[1:-1])
 
