@@ -10,14 +10,14 @@ reveal.js and Carlito are the npm copies in `deckbuilder/_vendor/` (scripts/setu
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Collection, Iterable, Sequence
+from typing import Any, Callable, Collection, Iterable, Sequence
 
 import jinja2
 
 from deckbuilder import __version__, fonts, markup, outputs
 from deckbuilder.errors import BuildError
 from deckbuilder.fsutil import Batch
-from deckbuilder.model import Deck, Face
+from deckbuilder.model import Deck, Face, TextStyle
 from deckbuilder.render import html_fonts
 from deckbuilder.render.html_bundle import Bundle, read
 from deckbuilder.render.html_css import (box_css, color, crop_css, css_string, px,
@@ -185,9 +185,23 @@ def render(deck: Deck, theme: Theme, bundle: Bundle, cdn: bool = False,
     html = env.get_template("deck.html.j2").render(
         deck=deck, theme=theme, settings=theme.settings, styles=styles, scripts=scripts,
         config=_reveal_config(deck), images=images, generator=f"deckbuilder {__version__}",
-        text_css=lambda style, text="": text_css(style, theme, text, used), box_css=box_css,
-        crop_css=crop_css)
+        text_css=_styles(theme, used), box_css=box_css, crop_css=crop_css)
     return html, css
+
+
+def _styles(theme: Theme, used: frozenset[Face]) -> Callable[..., str]:
+    """Return the templates' text_css(style, text=""): each style's CSS made once (a deck
+    has a handful of styles for hundreds of text boxes); with fallback faces in use, the
+    CSS also depends on the text, which is then part of the key."""
+    made: dict[tuple[TextStyle, str], str] = {}
+
+    def style_css(style: TextStyle, text: str = "") -> str:
+        key = (style, text if used else "")
+        found = made.get(key)
+        if found is None:
+            found = made[key] = text_css(style, theme, text, used)
+        return found
+    return style_css
 
 
 def _fallback_faces(extra: Sequence[html_fonts.Subset], bundle: Bundle,
