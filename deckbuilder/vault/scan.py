@@ -208,7 +208,7 @@ def _special(line: str, i: int, chars: list[str], walker: _Walker) -> int:
     if ch == "`":
         # The run's length counts from the backtick itself (not from the line's start),
         # without copying the rest of the line, which made many backticks quadratic.
-        run = _BACKTICKS.match(line, i).end() - i
+        run = _BACKTICKS.match(line, i).end() - i  # type: ignore[union-attr]  # line[i] is "`"
         close = re.compile(rf"(?<!`)`{{{run}}}(?!`)").search(line, i + run)
         if not close:
             return i + run
