@@ -247,13 +247,6 @@ def _inline_math_end(line: str, i: int, walker: _Walker) -> int:
     closers = walker.closers[1]
     k = bisect.bisect_right(closers, i)
     return closers[k] + 1 if k < len(closers) else -1
-    j = line.find("$", i + 1)
-    while j > 0:
-        after = line[j + 1] if j + 1 < len(line) else ""
-        if line[j - 1] not in " \t\\" and not after.isdigit():
-            return j + 1
-        j = line.find("$", j + 1)
-    return -1
 
 
 def _hide(chars: list[str], start: int, stop: int, cuts: list[tuple[int, int]] | None) -> None:
