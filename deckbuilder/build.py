@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import AbstractSet, Callable, Sequence
 
 from deckbuilder import images as images_mod
 from deckbuilder import layout
@@ -107,7 +107,7 @@ def format_size(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.0f} kB"
 
 
-def image_uses(picks: Sequence[Pick], vault: Vault, skip: set[Path] = frozenset()
+def image_uses(picks: Sequence[Pick], vault: Vault, skip: AbstractSet[Path] = frozenset()
                ) -> dict[Path, list[Location]]:
     """Return each picked image file (less `skip`) with every note:line that uses it."""
     uses: dict[Path, list[Location]] = {}
@@ -126,7 +126,9 @@ def remote_uses(report: CheckReport) -> dict[Path, list[Location]]:
     """Return each downloaded remote image's cached file with every note:line using it."""
     uses: dict[Path, list[Location]] = {}
     for pick in report.picks:
-        for ref in pick.entry.images if pick.entry else ():
+        if pick.entry is None:
+            continue
+        for ref in pick.entry.images:
             if ref.remote and ref.target in report.remote:
                 where = Location(str(report.vault.root / pick.entry.note), pick.entry.line)
                 uses.setdefault(report.remote[ref.target], []).append(where)
@@ -236,7 +238,7 @@ def _template(talk: Talk, report: CheckReport, theme: theme_mod.Theme) -> Templa
                                   if theme.get("pptx.template") else None)
     if path is None:
         return None
-    kinds = {p.kind for p in report.picks} - {"entry"}
+    kinds: set[str] = {p.kind for p in report.picks if p.kind != "entry"}
     if any(p.kind == "entry" for p in report.picks):
         kinds |= {"image", "multi-image"}
     return template_mod.read(path, sorted(kinds))

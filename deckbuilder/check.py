@@ -12,7 +12,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from deckbuilder import picks as picks_mod
 from deckbuilder import remote, spec, vault
@@ -222,14 +222,16 @@ def verify(files: list[Path]) -> dict[Path, str | None]:
 
 def image_problems(read: Vault, picks: list[Pick], fetched: dict[str, Path] | None = None,
                    failed: dict[str, str] | None = None,
-                   verdicts: dict[Path, str | None] | None = None) -> list[ImageProblem]:
+                   verdicts: Mapping[Path, str | None] | None = None) -> list[ImageProblem]:
     """Return every picked image that is missing, remote (and not downloaded: `failed`
     says why) or not a readable image (`verdicts`: why a file is unreadable, or None);
     `fetched` remote images were decoded already."""
     fetched, failed, verdicts = fetched or {}, failed or {}, verdicts or {}
     out = []
     for p in picks:
-        for image in _images(p):
+        if p.entry is None:
+            continue
+        for image in p.entry.images:
             path = read.file(image)
             if image.remote and image.target in fetched:
                 continue

@@ -10,11 +10,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from deckbuilder import __version__
+
+if TYPE_CHECKING:
+    from datetime import date
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -72,7 +75,7 @@ def allow_missing(verb: str) -> Callable[[F], F]:
                              "drawing a marked placeholder in their place.")
 
 
-def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
+def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
     from deckbuilder.spec import parse_date
 
     try:
@@ -355,8 +358,8 @@ def serve_command(spec_path: Path, host: str, port: int, open_browser: bool,
 @click.option("--json", "as_json", is_flag=True,
               help="Print a JSON list of {id, note, line, date, tags, images, caption, "
                    "caption_text, source, notes} instead of the table.")
-def entries_command(vault_path: Path, tags: tuple[str, ...], date_from: object,
-                    date_to: object, match: str | None, as_json: bool) -> None:
+def entries_command(vault_path: Path, tags: tuple[str, ...], date_from: date | None,
+                    date_to: date | None, match: str | None, as_json: bool) -> None:
     """List the entries of the vault PATH (a notes folder, or one note) in note order.
 
     An entry is a line holding image embeds, with the caption, source and notes written
@@ -369,8 +372,7 @@ def entries_command(vault_path: Path, tags: tuple[str, ...], date_from: object,
     from deckbuilder.model import Criteria
     from deckbuilder.commands import entries as listing
 
-    criteria = Criteria(tags=tags, date_from=date_from, date_to=date_to,  # type: ignore[arg-type]
-                        match=match)
+    criteria = Criteria(tags=tags, date_from=date_from, date_to=date_to, match=match)
     found, total, problems = listing.entries(vault_path, criteria)
     report(problems)
     if as_json:
@@ -457,8 +459,9 @@ def _plain(value: object) -> object:
               help="The notes folder (or one note) to pick entries from.")
 @entry_filters
 @click.option("--force", is_flag=True, help="Overwrite SPEC if it exists.")
-def new_command(spec_path: Path, vault_dir: Path, tags: tuple[str, ...], date_from: object,
-                date_to: object, match: str | None, force: bool) -> None:
+def new_command(spec_path: Path, vault_dir: Path, tags: tuple[str, ...],
+                date_from: date | None, date_to: date | None, match: str | None,
+                force: bool) -> None:
     """Write a starter talk SPEC picking the matching entries of a vault.
 
     The slides list every matching entry as an explicit `image:` pick in date order

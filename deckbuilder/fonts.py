@@ -61,13 +61,15 @@ def fallback_face(entry: Mapping[str, Any]) -> Face:
     """Return the Face of one `fonts.fallback` entry (its `files` already resolved)."""
     files = Path(str(entry["files"]))
     if files.suffix:   # one font file, every style
-        paths = (str(files),) * 4
+        paths: tuple[str, str, str, str] = (str(files),) * 4
     else:              # a fontsource package: files/<name>-<subset>-<weight>-<style>.woff2
-        paths = tuple(str(files / "files" / f"{files.name}-{{subset}}-{WEIGHTS[b]}-"
-                          f"{'italic' if i else 'normal'}.woff2")
-                      for b, i in ((False, False), (True, False), (False, True), (True, True)))
+        # Four styles, one each; mypy cannot count a generator's items.
+        paths = tuple(  # type: ignore[assignment]
+            str(files / "files" / f"{files.name}-{{subset}}-{WEIGHTS[b]}-"
+                f"{'italic' if i else 'normal'}.woff2")
+            for b, i in ((False, False), (True, False), (False, True), (True, True)))
     return Face(str(entry["family"]), str(entry.get("web_family") or entry["family"]),
-                entry.get("slot", "latin"), paths, str(entry.get("lang", "")))  # type: ignore[arg-type]
+                entry.get("slot", "latin"), paths, str(entry.get("lang", "")))
 
 
 def body_face(family: str, web_family: str, files: Sequence[Path]) -> Face:

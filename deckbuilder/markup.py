@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Literal
 from urllib.parse import urlsplit
 
 from markupsafe import Markup
@@ -21,6 +21,7 @@ if TYPE_CHECKING:   # markdown-it-py itself (~40 ms) is imported by `parser`, on
     # plain captions and notes never need it, which is most of a warm rebuild.
     from markdown_it import MarkdownIt
     from markdown_it.rules_inline import StateInline
+    from markdown_it.rules_inline.state_inline import Delimiter
     from markdown_it.token import Token
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -57,11 +58,14 @@ class Run:
     link: str | None = None
 
 
+BlockKind = Literal["heading", "paragraph", "bullet", "number"]
+
+
 @dataclass(frozen=True)
 class Block:
     """A block of a text slide: heading (level 1-6), paragraph, or list item (level = depth)."""
 
-    kind: str  # heading | paragraph | bullet | number
+    kind: BlockKind
     level: int
     runs: tuple[Run, ...]
 
@@ -139,6 +143,7 @@ def _mark_pair(state: StateInline, delimiters: list[Delimiter]) -> None:
         if d.marker != 0x3D or d.end == -1:
             continue
         end = delimiters[d.end]
+        nesting: Literal[1, -1]   # as Token.nesting is typed
         for idx, typ, nesting in ((d.token, "mark_open", 1), (end.token, "mark_close", -1)):
             t = state.tokens[idx]
             t.type, t.tag, t.nesting, t.markup, t.content = typ, "mark", nesting, "==", ""
@@ -172,7 +177,8 @@ def parser() -> MarkdownIt:
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
     md.inline.ruler.before("emphasis", "mark", _mark_tokenize)
     md.inline.ruler2.before("emphasis", "mark", _mark_post)
-    md.validateLink = lambda url: safe_url(url) is not None  # unsafe links stay text
+    # unsafe links stay text (markdown-it's documented hook is an attribute to replace)
+    md.validateLink = lambda url: safe_url(url) is not None  # type: ignore[method-assign]
     # Obsidian shows a single newline as a line break (unless "strict line breaks" is on).
     md.add_render_rule("softbreak", lambda *_args: "<br>\n")
     return md
@@ -279,8 +285,8 @@ def inline_html(md_text: str) -> Markup:
 def blocks(md_text: str) -> list[Block]:
     """Return the headings, paragraphs and list items of block Markdown (a text slide)."""
     out: list[Block] = []
-    lists: list[str] = []
-    pending: tuple[str, int] | None = None
+    lists: list[BlockKind] = []
+    pending: tuple[BlockKind, int] | None = None
     for t in parser().parse(md_text):
         if t.type in ("bullet_list_open", "ordered_list_open"):
             lists.append("bullet" if t.type == "bullet_list_open" else "number")
@@ -326,6 +332,7 @@ _PLAIN_LINE = re.compile(
 def _plain_paragraphs(md_text: str) -> str | None:
     """Return the parser's HTML for text that is only plain lines and empty lines (the
     planner's speaker notes: source and note:line), else None."""
+    lines: list[str]   # the paragraph being read
     paragraphs, lines = [], []
     for line in md_text.split("\n"):
         if not line:

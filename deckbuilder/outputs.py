@@ -119,7 +119,7 @@ def _pdf_is_ours(path: Path) -> bool:
         info = PdfReader(path).metadata
     except PyPdfError:
         return False
-    return bool(info) and str(info.get("/Creator", "")).startswith("deckbuilder")
+    return info is not None and str(info.get("/Creator", "")).startswith("deckbuilder")
 
 
 def _zip_is_ours(path: Path) -> bool:

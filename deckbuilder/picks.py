@@ -54,8 +54,8 @@ class _Compiled:
 
     def __init__(self, c: Criteria) -> None:
         self.c = c
-        self.start = _instant(c.date_from, time.min)
-        self.end = _instant(c.date_to, time.max)
+        self.start = _instant(c.date_from, time.min) if c.date_from is not None else None
+        self.end = _instant(c.date_to, time.max) if c.date_to is not None else None
         # Per line (^ and $ at each line of caption, notes, source), case-insensitive.
         # The `regex` module, unlike `re`, can give up: a pattern like (a|aa)+$ takes
         # exponential time on some text, and a talk must never hang on one entry.
@@ -93,10 +93,8 @@ class _Compiled:
             (self.end is None or first <= self.end)
 
 
-def _instant(d: date | datetime | None, at: time) -> datetime | None:
+def _instant(d: date | datetime, at: time) -> datetime:
     """Return a bound as a naive date-time (a date becomes its first or last moment)."""
-    if d is None:
-        return None
     if isinstance(d, datetime):
         return d.replace(tzinfo=None)   # vault dates are local wall-clock time
     return datetime.combine(d, at)
@@ -117,7 +115,8 @@ def ordered(entries: Sequence[Entry], order: str = "note") -> list[Entry]:
     if order == "note":
         return list(entries)
     dated = [e for e in entries if e.date is not None]
-    dated.sort(key=lambda e: _instant(e.date, time.min), reverse=order == "reverse-date")
+    dated.sort(key=lambda e: _instant(e.date, time.min),  # type: ignore[arg-type]  # not None
+               reverse=order == "reverse-date")
     return dated + [e for e in entries if e.date is None]
 
 

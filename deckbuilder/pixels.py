@@ -50,6 +50,7 @@ def png_decodes(data: bytes) -> bool | None:
     if not data.startswith(SIGNATURE):
         return None
     view = memoryview(data)   # chunk bodies as views: the image data is never copied
+    idat: list[tuple[int, int]]   # (start, stop) of each IDAT chunk's body
     pos, header, idat, ended = len(SIGNATURE), None, [], False
     while pos + 12 <= len(data):
         chunk = png_chunk(view, pos)
@@ -96,7 +97,7 @@ def png_chunk(data: bytes | memoryview, pos: int
     return kind, body, end
 
 
-def _row_bytes(header: memoryview) -> int | None:
+def _row_bytes(header: bytes | memoryview) -> int | None:
     """Return the bytes of one filtered row (filter byte included), or None if the
     header is one this proof does not handle."""
     if len(header) != _IHDR.size:
@@ -124,7 +125,7 @@ def _inflates_to(view: memoryview, idat: list[tuple[int, int]], row: int, height
                         return False
                     done += len(out)
         out = inflater.flush()
-    except zlib.error:
+    except zlib.error:  # type: ignore[misc]  # zlib_ng's stub declares error an instance
         return False
     return (not out and inflater.eof and not inflater.unused_data and done == expected)
 

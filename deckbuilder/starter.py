@@ -110,7 +110,7 @@ def _comment(text: str) -> str:
     return " ".join("".join(ch for ch in text if ch.isprintable() or ch.isspace()).split())
 
 
-def _relative(target: Path, start: Path) -> str:
+def _relative(target: str | os.PathLike[str], start: str | os.PathLike[str]) -> str:
     target, start = os.path.abspath(target), os.path.abspath(start)
     try:
         rel = os.path.relpath(target, start)

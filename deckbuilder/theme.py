@@ -251,11 +251,11 @@ def _chain(name: str, spec_dir: Path | None) -> list[tuple[Path, _LineDict]]:
 def _resolve_files(data: dict, folder: Path) -> None:
     # Font and template paths are relative to the theme that names them, so resolve them
     # before merging.
-    for section, key in (name.split(".") for name in FILE_SETTINGS):
-        part = data.get(section)
+    for top, key in (name.split(".") for name in FILE_SETTINGS):
+        part = data.get(top)
         if isinstance(part, dict) and isinstance(part.get(key), str) and part[key]:
             part[key] = str(folder / part[key])
-    section = data.get("fonts") if isinstance(data.get("fonts"), dict) else {}
+    section = data["fonts"] if isinstance(data.get("fonts"), dict) else {}
     for key in ("fallback", "fallback_first"):
         for entry in section.get(key) or ():
             if isinstance(entry, dict) and isinstance(entry.get("files"), str):
@@ -410,6 +410,7 @@ def load(name: str, spec_dir: Path | None = None, cache: Path | None = None) -> 
     chain = _chain(name, spec_dir)
     problems: list[Diagnostic] = []
     origins: dict[str, tuple[str, int | None]] = {}
+    settings: dict[str, Any]   # the base theme's, then with each child's merged in
     base_folder, settings = chain[-1]
     _resolve_files(settings, base_folder)
     _origins(settings, str(base_folder / "theme.yaml"), "", origins)

@@ -161,7 +161,7 @@ def finished(pdf: bytes, info: Mapping[str, str], when: date | None,
         passthrough.swap(writer, originals)
     stamp = f"D:{(when or EPOCH):%Y%m%d}000000Z"
     fields = {f"/{key}": value for key, value in info.items() if value}
-    producer = (reader.metadata or {}).get("/Producer")
+    producer = reader.metadata.get("/Producer") if reader.metadata else None
     writer.metadata = {**fields, **({"/Producer": producer} if producer else {}),
                        "/CreationDate": stamp, "/ModDate": stamp}
     for mark in bookmarks:

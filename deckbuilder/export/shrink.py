@@ -65,6 +65,7 @@ def _is_photo(im: Image.Image) -> bool:
 def _resampled(path: Path, size: tuple[int, int], folder: Path, quality: int) -> Path:
     """Return a copy of the image at most `size` px, photos as JPEG; the file itself
     when that would not make it smaller."""
+    im: Image.Image   # the opened file, then the copy that outlives it
     with Image.open(path) as im:
         photo = _is_photo(im)
         if im.width <= size[0] and im.height <= size[1] and not photo:

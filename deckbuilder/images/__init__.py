@@ -131,7 +131,7 @@ def qr_code(url: str, cache_dir: Path | None = None) -> Normalised:
     path = root / digest[:2] / f"{digest}.png"
     if not path.is_file():
         cache_write(path, blob, root / "tmp")
-    side = code.symbol_size(scale=QR_MODULE_PX, border=4)[0]
+    side = int(code.symbol_size(scale=QR_MODULE_PX, border=4)[0])   # segno types it int | float
     return Normalised(path, path, side, side)
 
 

@@ -131,7 +131,7 @@ def clean(im: Image.Image) -> bool:
 def _has_alpha(im: Image.Image) -> bool:
     if im.mode in ("RGBA", "LA") or (im.mode == "P" and "transparency" in im.info):
         alpha = im.convert("RGBA").getchannel("A")
-        return alpha.getextrema()[0] < 255
+        return alpha.getextrema() != (255, 255)   # one band's (min, max): not all opaque
     return False
 
 
@@ -162,8 +162,10 @@ def _to_rgb(im: Image.Image, mode: str) -> tuple[Image.Image, bytes | None]:
     if space in ("CMYK", "GRAY") and (im.mode, space) in (("CMYK", "CMYK"), ("L", "GRAY")):
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))  # type: ignore[arg-type]
-            return ImageCms.profileToProfile(im, source, ImageCms.createProfile("sRGB"),
-                                             outputMode=mode), None
+            rgb = ImageCms.profileToProfile(im, source, ImageCms.createProfile("sRGB"),
+                                            outputMode=mode)
+            if rgb is not None:   # None only for a conversion in place
+                return rgb, None
         except (ImageCms.PyCMSError, OSError, ValueError):
             pass  # an unusable profile: converted as if it had none
     return im.convert(mode), None

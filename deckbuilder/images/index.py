@@ -23,6 +23,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from deckbuilder.fsutil import temp_name
 
@@ -117,7 +118,7 @@ class Index:
         for old, new in ((sources, self._new_sources), (results, self._new_results)):
             for key in new:
                 old.pop(key, None)   # re-inserted last: the newest entries are kept longest
-            old.update(new)
+            old.update(new)  # type: ignore[arg-type]  # mypy does not pair the two unions
         sources = dict(list(sources.items())[-MAX_SOURCES:])
         results = dict(list(results.items())[-2 * MAX_SOURCES:])
         data = {"version": VERSION,
@@ -162,7 +163,7 @@ def _read(path: Path) -> tuple[dict[str, Seen], dict[str, Result]]:
     return sources, results
 
 
-def _fields(value: object, types: tuple[type, ...]) -> list[object]:
+def _fields(value: object, types: tuple[type, ...]) -> list[Any]:
     if not (isinstance(value, list) and len(value) == len(types)
             and all(type(v) is t for v, t in zip(value, types))):
         raise ValueError("not an index entry")

@@ -107,6 +107,7 @@ def jpeg(data: bytes, keep_icc: bool) -> Stripped | None:
     """Return the JPEG without metadata segments, or None if it is not one to pass through."""
     if data[:2] != b"\xff\xd8":
         return None
+    icc_parts: list[bytes]   # the APP2 segments' bodies
     out, icc_parts, pos, framed = [data[:2]], [], 2, False
     while True:
         found = _jpeg_marker(data, pos)

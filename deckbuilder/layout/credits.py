@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from deckbuilder import markup
 from deckbuilder.layout import measure
 from deckbuilder.errors import Diagnostic, warning
-from deckbuilder.model import Box, Entry, Item, Pick, Slide, Source
+from deckbuilder.model import Box, Entry, Item, Pick, Role, Slide, Source
 from deckbuilder.layout.context import Ctx, fitted_text, md_text, text_block
 from deckbuilder.layout.entry import source_label
 
@@ -46,10 +46,10 @@ def groups(entries: Sequence[Entry]) -> dict[str, dict[str, tuple[str, str | Non
 
 
 def _blocks(ctx: Ctx, entries: Sequence[Entry], width: float, diags: list[Diagnostic],
-            line: int | None) -> list[tuple[str, str, dict, float, bool]]:
+            line: int | None) -> list[tuple[Role, str, dict, float, bool]]:
     """Return (role, Markdown, style spec, height, starts a group) for every line."""
     cr = ctx.theme.get("credits")
-    out = []
+    out: list[tuple[Role, str, dict, bool]] = []
     for site, sources in groups(entries).items():
         head = site or cr["no_link"]
         out.append(("credit-group", md_text(head), cr["group"], True))

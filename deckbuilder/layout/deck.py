@@ -14,7 +14,7 @@ from deckbuilder import markup
 from deckbuilder.layout import measure, qr
 from deckbuilder.layout.credits import credits_slides
 from deckbuilder.errors import Diagnostic, warning
-from deckbuilder.model import Normalised
+from deckbuilder.model import Normalised, Role
 from deckbuilder.model import (CANVAS, LOGO_IMAGE, Box, Deck, Entry, Item, Pick, Slide, Talk,
                                Template, TextStyle, background_image)
 from deckbuilder.layout.context import Ctx, fitted_text, format_date, md_text as _md, text_block
@@ -28,14 +28,14 @@ from deckbuilder.theme import Theme
 # ---------------------------------------------------------------- simple slides
 
 
-def _stack(ctx: Ctx, kind: str, parts: Sequence[tuple[str, str, Mapping]], align: str,
+def _stack(ctx: Ctx, kind: str, parts: Sequence[tuple[Role, str, Mapping]], align: str,
            diags: list[Diagnostic], line: int | None, rule: Mapping) -> list[Item]:
     """Return a rule and text lines (role, Markdown, style) stacked, centred vertically
     in the slide kind's content box, less the QR code's column when it shows one."""
     c = ctx.frame(kind).content
     c = Box(c.x, c.y, c.w - qr.reserve(ctx, kind), c.h)
     gap = ctx.theme.get("canvas.gap")
-    placed: list[tuple[str, str, TextStyle, float]] = []
+    placed: list[tuple[Role, str, TextStyle, float]] = []
     for role, md, spec in parts:
         if not md:
             continue

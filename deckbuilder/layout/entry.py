@@ -196,7 +196,7 @@ def entry_slides(ctx: Ctx, pick: Pick, diags: list[Diagnostic]) -> list[Slide]:
     assert entry is not None
     per = int(ctx.theme.get("images.max_per_slide"))
     groups = [entry.images[i:i + per] for i in range(0, len(entry.images), per)] or [()]
-    slides = []
+    slides: list[Slide] = []
     for group in groups:
         placed = _choose(ctx, entry, group)
         diags += placed.diags

@@ -20,7 +20,7 @@ from deckbuilder.errors import Diagnostic, warning
 from deckbuilder.layout import measure
 from deckbuilder.layout.arrange import Picture, arrange, bounds, contain
 from deckbuilder.layout.context import Ctx, fitted_text, text_block
-from deckbuilder.model import Box, Item
+from deckbuilder.model import Box, Item, Role
 from deckbuilder.template import avoid
 
 Crop = tuple[float, float, float, float]
@@ -104,7 +104,7 @@ def _band(ctx: Ctx, area: Box, group: Box, caption: str, source: str, note: str,
     x = min(max(group.x + (group.w - width) / 2, area.x), area.right - width)
     inner = width - 2 * pad
     room = area.h * b["max_height"] - 2 * pad
-    texts: list[tuple[str, str, dict, float, str]] = []   # role, Markdown, style, height, align
+    texts: list[tuple[Role, str, dict, float, str]] = []   # role, Markdown, style, height, align
     diags: list[Diagnostic] = []
     overflow = ""
     if source:

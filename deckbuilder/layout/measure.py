@@ -149,7 +149,8 @@ def _font(path: Path) -> Font:
         return ImageFont.truetype(str(path), REF_SIZE).font
     from PIL import _imagingft
 
-    return _imagingft.getfont(str(path), REF_SIZE, 0, "",
+    # font_bytes is optional, as ImageFont.truetype's own call has it; the stub says not.
+    return _imagingft.getfont(str(path), REF_SIZE, 0, "",  # type: ignore[call-arg]
                               layout_engine=1 if _imagingft.HAVE_RAQM else 0)
 
 

@@ -20,6 +20,7 @@ def markers(blocks: Sequence[markup.Block], bullet: str) -> list[str]:
     continues the outer list, and anything that is not a list item ends every list.
     The renderers draw these markers as planned; none of them numbers lists itself.
     """
+    counters: dict[int, int]   # list level -> number of its last item
     out, counters = [], {}
     for b in blocks:
         if b.kind in ("bullet", "number"):
@@ -78,6 +79,7 @@ def text_slide(ctx: Ctx, pick: Pick, diags: list[Diagnostic]) -> list[Slide]:
         fits = _height(_block_items(ctx, blocks, mid, c.w), mid * gap_em) <= c.h
         lo, hi = (mid, hi) if fits else (lo, mid - 1)
     placed = _block_items(ctx, blocks, lo, c.w)
+    overflow: list[str]   # the blocks that do not fit, as plain text
     kept, overflow, y = [], [], c.y
     for items, h in placed:
         if y + h > c.bottom + 0.01 or overflow:

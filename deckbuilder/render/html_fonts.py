@@ -126,7 +126,7 @@ def stack(faces: Iterable[Face], used: set[Face], text: str) -> list[str]:
     return [f.web_family for f in ordered[1:] if f in used]
 
 
-def licences(used: set[Face]) -> dict[str, Path]:
+def licences(used: Iterable[Face]) -> dict[str, Path]:
     """Return the licence file of each used fallback face, by its name in the deck."""
     out = {}
     for face in used:

@@ -135,7 +135,7 @@ def _add_slide(add_slide, layout, planned: Slide, deck: Deck):
         _scheme_colours(slide, deck)
     for _, element in cloned:
         if element not in used:
-            element.getparent().remove(element)
+            element.getparent().remove(element)  # type: ignore[union-attr]  # a shape's tree
     if planned.notes:
         body = placeholders.notes_body(add_slide.notes_page(slide.part))
         if body is not None:

@@ -137,7 +137,7 @@ class SlideCache:
 
     def store(self, key: str | None, drawn: Drawn) -> None:
         """Keep the drawn slide under `key`; a cache that cannot be written is skipped."""
-        if key is None:
+        if key is None or self._folder is None:   # (a key means a folder)
             return
         try:   # one rename: a Batch's scan of the folder cost more than the write
             cache_write(Path(self._path(key)), _encode(drawn), self._folder / FOLDER / "tmp")
@@ -154,7 +154,8 @@ class SlideCache:
 
     def _path(self, key: str) -> str:
         # A string: joining Paths and making the string again cost as much as the read.
-        return os.path.join(self._folder, FOLDER, key[:2], key + ".slide")
+        # (Only a cache with a folder makes keys.)
+        return os.path.join(self._folder, FOLDER, key[:2], key + ".slide")  # type: ignore[arg-type]
 
 
 def _stamp(path: Path) -> str:
@@ -166,7 +167,8 @@ def _context(deck: Deck) -> bytes:
     """Return what every slide's key shares: the cache's and python-pptx's versions,
     the drawing code, and the deck but for its slides (theme, font, colours, aspect,
     the template with its file's content)."""
-    parts = [f"{PPTX_CACHE_VERSION} {python_pptx.__version__} {lxml.__version__}",
+    parts = [f"{PPTX_CACHE_VERSION} {python_pptx.__version__} "
+             f"{lxml.__version__}",  # type: ignore[attr-defined]  # not in types-lxml
              _drawing_digest(), repr(replace(deck, slides=()))]
     if deck.template is not None:
         parts.append(hashlib.sha256(deck.template.path.read_bytes()).hexdigest())
@@ -264,7 +266,8 @@ class _FromCache:
     parsed only if something reads or changes its XML (then written from the tree)."""
 
     def __init__(self, partname, content_type: str, package, xml: bytes) -> None:
-        Part.__init__(self, partname, content_type, package)
+        # A mixin: self is a SlidePart or a NotesSlidePart.
+        Part.__init__(self, partname, content_type, package)  # type: ignore[arg-type]
         self._xml, self._tree = xml, None
 
     @property
@@ -282,11 +285,11 @@ class _FromCache:
         return self._xml if self._tree is None else serialize_part_xml(self._tree)
 
 
-class CachedSlidePart(_FromCache, SlidePart):
+class CachedSlidePart(_FromCache, SlidePart):  # type: ignore[override]  # blob: read-only
     """A slide part from the cache."""
 
 
-class CachedNotesSlidePart(_FromCache, NotesSlidePart):
+class CachedNotesSlidePart(_FromCache, NotesSlidePart):  # type: ignore[override]  # as above
     """A notes page part from the cache."""
 
 
@@ -323,7 +326,7 @@ def place(entry: Drawn, layout, adder) -> None:
         elif kind == LINK:
             rels._add_relationship(RT.HYPERLINK, target, is_external=True)
         else:
-            _place_notes(part, entry.notes)
+            _place_notes(part, entry.notes)  # type: ignore[arg-type]  # fits: notes has XML
 
 
 def _place_notes(slide: SlidePart, xml: bytes) -> None:

@@ -76,12 +76,14 @@ def _theme(prs, deck: Deck) -> None:
             for child in list(slot):
                 slot.remove(child)
             etree.SubElement(slot, qn("a:srgbClr")).set("val", colour.lstrip("#").upper())
+    # python-pptx's default theme (never a speaker's) has every element found below.
     for scheme in ("a:majorFont", "a:minorFont"):
         for font in root.iter(qn(scheme)):
-            font.find(qn("a:latin")).set("typeface", deck.font)
+            font.find(qn("a:latin")).set("typeface", deck.font)  # type: ignore[union-attr]
             _script_fonts(font, deck)
-    root.find(qn("a:themeElements")).find(qn("a:clrScheme")).set("name", deck.theme)
-    root.find(qn("a:themeElements")).find(qn("a:fontScheme")).set("name", deck.font)
+    elements = root.find(qn("a:themeElements"))
+    elements.find(qn("a:clrScheme")).set("name", deck.theme)  # type: ignore[union-attr]
+    elements.find(qn("a:fontScheme")).set("name", deck.font)  # type: ignore[union-attr]
     root.set("name", f"deckbuilder {deck.theme}")
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 

@@ -22,7 +22,7 @@ import hashlib
 import os
 import zipfile
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from PIL import Image as PILImage
 from pptx.opc.constants import CONTENT_TYPE as CT
@@ -39,6 +39,9 @@ from pptx.util import lazyproperty
 
 from deckbuilder.pixels import SIGNATURE
 from deckbuilder.render import pptx_zip
+
+if TYPE_CHECKING:
+    from pptx.oxml.xmlchemy import BaseOxmlElement
 
 # What this module relies on (each checked by a test of its own).
 PPTX_INTERNALS = (
@@ -107,7 +110,7 @@ class FileImagePart(ImagePart):
     def _blob(self, _value: bytes) -> None:
         pass   # the constructors set it empty: the file holds the content
 
-    @property
+    @property  # type: ignore[misc]  # read-only: the file holds the content
     def blob(self) -> bytes:
         return self._blob
 
@@ -261,7 +264,7 @@ class SlideAdder:
         self._ids = self._prs.slides._sldIdLst
         self._last = max([MIN_SLIDE_ID - 1] + [int(s.get("id")) for s in self._ids.sldId_lst])
         self._clones: dict[Part, list] = {}   # layout part -> its placeholders, cloned
-        self._notes_page = None               # a new notes page's element, once made
+        self._notes_page: BaseOxmlElement | None = None   # a new notes page's element, once made
 
     def __call__(self, layout: SlideLayout) -> Slide:
         rid, slide = self._prs.part.add_slide(layout)
@@ -295,7 +298,7 @@ class SlideAdder:
         if self._notes_page is None:
             page = slide.notes_slide.part
             self._notes_page = copy.deepcopy(page._element)
-            return page
+            return page  # type: ignore[return-value]  # typed XmlPart: this NotesSlidePart
         package = slide.package
         master = package.presentation_part.notes_master_part
         page = NotesSlidePart(package.next_partname(NOTES_PARTNAME), CT.PML_NOTES_SLIDE,
@@ -325,9 +328,10 @@ def index(package: Package) -> SlideAdder:
     """Give `package` constant-time part names, image lookups and slide relationships
     (this object only); return the function that adds a slide to it in constant time."""
     images = _ImageIndex(package)
-    package.get_or_add_image_part = images.get_or_add_image_part
-    package.next_image_partname = images.next_image_partname
-    package.next_partname = _partnames(package)
+    # Methods replaced on this one object: python-pptx has no hook for them.
+    package.get_or_add_image_part = images.get_or_add_image_part  # type: ignore[method-assign]
+    package.next_image_partname = images.next_image_partname  # type: ignore[method-assign]
+    package.next_partname = _partnames(package)  # type: ignore[method-assign]
     per_slide = package.presentation_part.rels   # one relationship per slide
     per_slide.get_or_add = _relations(per_slide)
     return SlideAdder(package)
@@ -361,7 +365,7 @@ def write(package: Package, out: IO[bytes], deflated: Path | None = None) -> Non
     with zipfile.ZipFile(out, "w") as archive:
         members = pptx_zip.Members(archive, memo)
         members.write("[Content_Types].xml", pptx_zip.content_types_xml(parts), False)
-        writer._write_pkg_rels(_ByUri(members))
+        writer._write_pkg_rels(_ByUri(members))  # type: ignore[arg-type]  # all it calls: write
         for part in parts:
             uri = part.partname
             if isinstance(part, FileImagePart) and _stored(uri):

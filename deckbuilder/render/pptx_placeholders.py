@@ -48,7 +48,7 @@ def ph_type(ph) -> PP_PLACEHOLDER:
     return PH.from_xml(ph.get("type", "obj"))   # python-pptx's default: an object
 
 
-def slide_placeholders(slide) -> list[tuple[PP_PLACEHOLDER, object]]:
+def slide_placeholders(slide) -> list[tuple[PP_PLACEHOLDER, etree._Element]]:
     """Return the slide's placeholders as python-pptx's slide.placeholders lists them
     (in idx order), each as its type and its element (`proxy` makes python-pptx's
     object of one that is filled: most are removed unused)."""

@@ -59,7 +59,8 @@ class Members:
 
     def __init__(self, archive: zipfile.ZipFile, deflated: Deflated | None = None) -> None:
         self._archive = archive
-        self._direct = archive._seekable   # else zipfile writes data descriptors
+        # else zipfile writes data descriptors (a private flag: not in typeshed)
+        self._direct = archive._seekable  # type: ignore[attr-defined]
         self._deflate = deflated or _deflate
 
     def write(self, name: str, blob: bytes, stored: bool) -> None:
@@ -92,6 +93,7 @@ class Members:
         info.CRC, info.file_size, info.compress_size = crc, size, len(data)
         info.header_offset = archive.start_dir
         header = info.FileHeader(False)
+        assert archive.fp is not None   # open for writing
         archive.fp.write(header)
         archive.fp.write(data)
         archive.start_dir += len(header) + len(data)

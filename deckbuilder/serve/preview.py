@@ -192,6 +192,7 @@ class Preview:
         """Poll until stopped; after a change has settled, rebuild."""
         self.picker.prepare()   # here, not before serving: a big vault is ready when asked
         wait = self.interval
+        now: dict | None   # a snapshot; None when stopping
         while not self.stopping.wait(wait):
             started = time.perf_counter()
             now = poller.snapshot(what)

@@ -147,6 +147,7 @@ class Handler(SimpleHTTPRequestHandler):
     """Serves the hub's current deck folder and the /__deckbuilder/ endpoints."""
 
     timeout = 60   # a client that stops reading cannot hold a thread forever
+    server: ThreadingHTTPServer   # a TCP server (Server, Server6): its address is (host, port)
 
     def __init__(self, *args: Any, hub: Hub, picker: pick.Picker | None = None, **kwargs: Any):
         # One request per connection (HTTP/1.0), so the deck is fixed for the request:

@@ -247,7 +247,7 @@ def _slide_spec(kind: str, line: int, v: dict[str, Any]) -> SlideSpec | None:
 def _bare(c: Collector, node: ScalarNode) -> SlideSpec | None:
     name = node.value.strip()
     if name in BARE_KINDS:
-        return SlideSpec(name, node.start_mark.line + 1)  # type: ignore[arg-type]
+        return SlideSpec(name, node.start_mark.line + 1)
     kinds = BARE_KINDS + tuple(k for k in ITEM_KINDS if k not in BARE_KINDS)
     if name in ITEM_KINDS:
         c.err(node, f"'{name}' needs a value, e.g. '- {name}: …'")

@@ -118,7 +118,8 @@ def _problem(e: yaml.MarkedYAMLError) -> str:
 
 def kind_name(node: Node) -> str:
     """Return how a user would call this node's shape: text, a list or a mapping."""
-    return {SequenceNode: "a list", MappingNode: "a mapping"}.get(type(node), "text")
+    names: dict[type[Node], str] = {SequenceNode: "a list", MappingNode: "a mapping"}
+    return names.get(type(node), "text")
 
 
 def is_null(node: Node) -> bool:

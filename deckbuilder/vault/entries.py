@@ -209,7 +209,7 @@ def _note_level(s: Scan, spans: list[tuple[int, int]], note: _Note
                 ) -> tuple[set[str], date | datetime | None]:
     """Return the tags every entry of the note gets, and the note's front-matter date."""
     tags = set(frontmatter.tags(s.meta))
-    covered = set()
+    covered: set[int] = set()
     for start, end in spans:
         covered.update(range(start, end))
     tags.update(t for j, found in s.tags.items() if j not in covered for t in found)

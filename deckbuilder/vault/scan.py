@@ -208,7 +208,7 @@ def _special(line: str, i: int, chars: list[str], walker: _Walker) -> int:
     if ch == "`":
         # The run's length counts from the backtick itself (not from the line's start),
         # without copying the rest of the line, which made many backticks quadratic.
-        run = _BACKTICKS.match(line, i).end() - i
+        run = _BACKTICKS.match(line, i).end() - i  # type: ignore[union-attr]  # line[i] is "`"
         close = re.compile(rf"(?<!`)`{{{run}}}(?!`)").search(line, i + run)
         if not close:
             return i + run
@@ -247,13 +247,6 @@ def _inline_math_end(line: str, i: int, walker: _Walker) -> int:
     closers = walker.closers[1]
     k = bisect.bisect_right(closers, i)
     return closers[k] + 1 if k < len(closers) else -1
-    j = line.find("$", i + 1)
-    while j > 0:
-        after = line[j + 1] if j + 1 < len(line) else ""
-        if line[j - 1] not in " \t\\" and not after.isdigit():
-            return j + 1
-        j = line.find("$", j + 1)
-    return -1
 
 
 def _hide(chars: list[str], start: int, stop: int, cuts: list[tuple[int, int]] | None) -> None:
