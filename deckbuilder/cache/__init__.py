@@ -26,7 +26,7 @@ from typing import Callable, Collection, Iterator
 from deckbuilder.cache import walk as forms
 from deckbuilder.cache.walk import KINDS, LOCK, STAMP, Found, Survey
 from deckbuilder.errors import DeckError
-from deckbuilder.fsutil import STALE_AFTER, cache_root
+from deckbuilder.fsutil import STALE_AFTER, cache_root, left_by_dead_run
 
 __all__ = ["KINDS", "Survey", "used", "mark", "in_use", "days_setting", "due", "prune",
            "clear", "survey"]
@@ -149,7 +149,8 @@ def prune(cache_dir: Path | None, days: int, *, wait: bool = False,
     """Delete the cache files not used for `days` days, and what nothing reads any more;
     return what went (None: builds hold the folder and `wait` is false).
 
-    Obsolete entries go at any age, temporaries after an hour, images that no index
+    Obsolete entries go at any age, temporaries after an hour (or once their run is
+    gone), images that no index
     record names (`referenced()`: their keys, None when unknown) after a week unused.
     `forget()` then drops the index records of what went. The stamp is set.
     """
@@ -168,7 +169,9 @@ def prune(cache_dir: Path | None, days: int, *, wait: bool = False,
             if f.kind == "records":
                 return
             if f.kind == "temporary":
-                gone = now_ns - max(f.st.st_mtime_ns, f.st.st_ctime_ns) > STALE_AFTER * 1e9
+                # A rename changes ctime, not mtime: as `fsutil.clean_stale` judges them.
+                gone = (now_ns - max(f.st.st_mtime_ns, f.st.st_ctime_ns) > STALE_AFTER * 1e9
+                        or left_by_dead_run(f.name))
             elif f.kind == "images" and keys is not None and f.name.split(".")[0] not in keys:
                 gone = last < unnamed
             else:

@@ -69,9 +69,11 @@ _GENERATION, _TEMPLATE = re.compile(r"[0-9a-f]{24}"), re.compile(r"[0-9a-f]{40}\
 
 @contextmanager
 def _folder(name: str | Path, dir_fd: int | None = None) -> Iterator[int | None]:
-    """Open a folder without following a link (None: it is not a folder of ours)."""
+    """Open a folder inside the cache without following a link (None: not a folder of
+    ours); the cache folder itself (no `dir_fd`) may be a link, the user's choice."""
+    flags = _DIR_FLAGS if dir_fd is not None else _DIR_FLAGS & ~getattr(os, "O_NOFOLLOW", 0)
     try:
-        fd = os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
+        fd = os.open(name, flags, dir_fd=dir_fd)
     except OSError:
         yield None
         return
