@@ -21,15 +21,13 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Collection, Iterator
+from typing import TYPE_CHECKING, Callable, Collection, Iterator
 
-from deckbuilder.cache import walk as forms
-from deckbuilder.cache.walk import KINDS, LOCK, STAMP, Found, Survey
 from deckbuilder.errors import DeckError
 from deckbuilder.fsutil import STALE_AFTER, cache_root, left_by_dead_run
 
-__all__ = ["KINDS", "Survey", "used", "mark", "in_use", "days_setting", "due", "prune",
-           "clear", "survey"]
+if TYPE_CHECKING:   # `walk` is imported by what walks: a build only marks and locks
+    from deckbuilder.cache.walk import Found, Survey
 
 DAYS_ENV = "DECKBUILDER_CACHE_DAYS"
 DEFAULT_DAYS = 60             # unused this long, a file goes
@@ -37,6 +35,8 @@ DEFAULT_DAYS = 60             # unused this long, a file goes
 # goes after a week unused: a QR code or background in use is marked as used.
 UNREFERENCED_DAYS = 7
 DAY_NS = 86_400 * 10**9
+STAMP = "last-pruned"         # its time: the last automatic prune (at most one a day)
+LOCK = "in-use.lock"
 
 
 class CacheError(DeckError):
@@ -154,6 +154,8 @@ def prune(cache_dir: Path | None, days: int, *, wait: bool = False,
     record names (`referenced()`: their keys, None when unknown) after a week unused.
     `forget()` then drops the index records of what went. The stamp is set.
     """
+    from deckbuilder.cache import walk as forms
+
     root = cache_root(cache_dir)
     with _locked(root, exclusive=True, wait=wait) as held:
         if not held:
@@ -186,6 +188,8 @@ def prune(cache_dir: Path | None, days: int, *, wait: bool = False,
 def clear(cache_dir: Path | None, wait: bool = True) -> Pruned | None:
     """Delete every file deckbuilder put in the cache folder (and its emptied folders);
     return what went (None: a build holds it and `wait` is false)."""
+    from deckbuilder.cache import walk as forms
+
     root = cache_root(cache_dir)
     with _locked(root, exclusive=True, wait=wait) as held:
         if not held:
@@ -199,6 +203,8 @@ def clear(cache_dir: Path | None, wait: bool = True) -> Pruned | None:
 def survey(cache_dir: Path | None = None) -> Survey:
     """Return the files and bytes of each kind in the cache folder, and how many of its
     entries are not deckbuilder's."""
+    from deckbuilder.cache import walk as forms
+
     return forms.survey(cache_root(cache_dir))
 
 

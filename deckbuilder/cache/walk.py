@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-STAMP = "last-pruned"         # its time: the last automatic prune (at most one a day)
-LOCK = "in-use.lock"
+from deckbuilder.cache import LOCK, STAMP
+
 RECORDS = ("index.json", "fonts-opened.json", STAMP, LOCK)
 KINDS = ("images", "slides", "plans", "templates", "remote", "thumbnails", "records",
          "temporary")
