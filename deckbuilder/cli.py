@@ -183,6 +183,17 @@ def stops_cleanly(command: F) -> F:
     return run  # type: ignore[return-value]
 
 
+def _prune_if_due(cache_dir: Path | None, days: int) -> None:
+    """Prune the cache after a build, once a day (`commands.cache.prune_if_due`); the
+    housekeeping code is imported only on the day it runs."""
+    from deckbuilder.cache import due
+
+    if due(cache_dir, days):
+        from deckbuilder.commands.cache import prune_if_due
+
+        prune_if_due(cache_dir, days)
+
+
 @main.command("build")
 @SPEC
 @click.option("--format", "-f", "formats", default="pptx", show_default=True,
@@ -210,7 +221,6 @@ def build_command(spec_path: Path, formats: str, out_dir: Path | None, strict: b
     """
     from deckbuilder.build import RENDERERS, build
     from deckbuilder.cache import days_setting
-    from deckbuilder.commands.cache import prune_if_due
     from deckbuilder.errors import report
 
     days = days_setting()   # a bad $DECKBUILDER_CACHE_DAYS stops the build before it starts
@@ -220,7 +230,7 @@ def build_command(spec_path: Path, formats: str, out_dir: Path | None, strict: b
                    fetch_remote=fetch_remote)
     report(result.warnings)
     click.echo(result.summary())
-    prune_if_due(cache_dir, days)
+    _prune_if_due(cache_dir, days)
 
 
 @main.command("check")
@@ -304,7 +314,6 @@ def export_command(spec_path: Path, pdf: bool, handout: bool, sources: bool, bun
       deckbuilder export talk.yaml --max-pdf-mb 20       # a smaller PDF, if it must be
     """
     from deckbuilder.cache import days_setting
-    from deckbuilder.commands.cache import prune_if_due
     from deckbuilder.errors import report
     from deckbuilder.export import export
 
@@ -316,7 +325,7 @@ def export_command(spec_path: Path, pdf: bool, handout: bool, sources: bool, bun
                     fetch_remote=fetch_remote)
     report(result.warnings)
     click.echo(result.summary())
-    prune_if_due(cache_dir, days)
+    _prune_if_due(cache_dir, days)
 
 
 @main.command("cache")
