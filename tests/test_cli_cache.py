@@ -132,3 +132,11 @@ def test_a_bad_days_setting_stops_the_build_before_it_writes(talk, tmp_path):
     assert result.exit_code == 1
     assert "DECKBUILDER_CACHE_DAYS='sixty': give a whole number of days" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_pruning_or_clearing_a_cache_not_made_yet_says_so(tmp_path):
+    for args in (["--prune"], ["--clear"]):
+        result = run("cache", "--cache-dir", str(tmp_path / "none"), *args)
+        assert result.exit_code == 0
+        assert result.output.startswith("removed 0 files (0 kB)")
+        assert "waiting" not in result.output and not (tmp_path / "none").exists()

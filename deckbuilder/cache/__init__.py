@@ -80,16 +80,22 @@ def in_use(cache_dir: Path | None = None) -> Iterator[None]:
 
 @contextmanager
 def _locked(root: Path, exclusive: bool, wait: bool) -> Iterator[bool]:
-    """Hold the folder's lock; yield whether it is held (never without a folder)."""
+    """Hold the folder's lock; yield whether it is held, or there is nothing to guard
+    (no folder, or no locks on this system, where nothing is pruned: walk.SAFE)."""
     try:
         import fcntl
-    except ImportError:   # no flock (Windows), where nothing is pruned either (walk.SAFE)
-        yield False
+    except ImportError:
+        yield True
         return
-    try:
-        fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    except OSError:   # no folder yet (nothing in it to prune), or a read-only one
-        yield False
+    fd = None
+    for flags in (os.O_RDWR | os.O_CREAT, os.O_RDONLY):   # a read-only folder's lock file
+        try:
+            fd = os.open(root / LOCK, flags | os.O_CLOEXEC, 0o644)
+            break
+        except OSError:
+            continue
+    if fd is None:   # no folder yet (nothing to prune), or a read-only one without a lock
+        yield not root.is_dir()
         return
     try:
         try:
