@@ -36,6 +36,7 @@ UNREFERENCED_DAYS = 7
 DAY_NS = 86_400 * 10**9
 STAMP = "last-pruned"         # its time: the last automatic prune (at most one a day)
 LOCK = "in-use.lock"
+LOCK_TEXT = b"deckbuilder: builds hold this file shared while they run; pruning holds it alone\n"
 
 
 class CacheError(DeckError):
@@ -87,13 +88,7 @@ def _locked(root: Path, exclusive: bool, wait: bool) -> Iterator[bool]:
     except ImportError:
         yield True
         return
-    fd = None
-    for flags in (os.O_RDWR | os.O_CREAT, os.O_RDONLY):   # a read-only folder's lock file
-        try:
-            fd = os.open(root / LOCK, flags | os.O_CLOEXEC, 0o644)
-            break
-        except OSError:
-            continue
+    fd = _lock_file(root / LOCK)
     if fd is None:   # no folder yet (nothing to prune), or a read-only one without a lock
         yield not root.is_dir()
         return
@@ -108,6 +103,28 @@ def _locked(root: Path, exclusive: bool, wait: bool) -> Iterator[bool]:
         yield held
     finally:
         os.close(fd)   # which releases the lock
+
+
+def _lock_file(path: Path) -> int | None:
+    """Return the lock file open (made, saying what it is, if need be), None if it cannot be."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+    except FileExistsError:
+        pass
+    except OSError:
+        return None
+    else:   # not left empty: an empty file in the cache looks like a write cut short
+        try:
+            os.write(fd, LOCK_TEXT)
+        except OSError:
+            pass   # a full disk: the lock works all the same
+        return fd
+    for flags in (os.O_RDWR, os.O_RDONLY):   # a read-only folder's lock file
+        try:
+            return os.open(path, flags | os.O_CLOEXEC)
+        except OSError:
+            continue
+    return None
 
 
 # ---------------------------------------------------------------- pruning
