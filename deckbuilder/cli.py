@@ -352,24 +352,14 @@ def cache_command(cache_dir: Path | None, prune_now: bool, days: int | None,
       deckbuilder cache --prune --days 14   # keep only what the last two weeks used
       deckbuilder cache --clear             # delete it all (the next build is cold)
     """
-    from deckbuilder.cache import DEFAULT_DAYS
     from deckbuilder.commands import cache as housekeeping
 
     if prune_now and clear:
         raise click.UsageError("choose --prune or --clear, not both")
     if days is not None and not prune_now:
         raise click.UsageError("--days goes with --prune")
-    say = lambda line: click.echo(line, err=True)  # noqa: E731
-    if clear:
-        from deckbuilder.cache import clear as clear_all
-
-        gone = housekeeping.held(lambda wait: clear_all(cache_dir, wait), say)
-        click.echo(housekeeping.removed(gone, ""))
-    elif prune_now:
-        n = DEFAULT_DAYS if days is None else days
-        gone = housekeeping.held(lambda wait: housekeeping.prune(cache_dir, n, wait), say)
-        click.echo(housekeeping.removed(gone, f" not used for {n} days or obsolete"))
-    click.echo(housekeeping.listing(cache_dir), nl=False)
+    click.echo(housekeeping.run(cache_dir, prune_now, days, clear,
+                                lambda line: click.echo(line, err=True)), nl=False)
 
 
 @main.command("serve")

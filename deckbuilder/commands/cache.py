@@ -29,6 +29,21 @@ def prune_if_due(cache_dir: Path | None, days: int) -> None:
         prune(cache_dir, days, wait=False)
 
 
+def run(cache_dir: Path | None, prune_now: bool, days: int | None, clear: bool,
+        say: Callable[[str], None]) -> str:
+    """Return what `deckbuilder cache` prints: what --prune or --clear deleted, if asked,
+    then the listing; `say` tells of a wait for running builds."""
+    lines = ""
+    if clear:
+        gone = held(lambda wait: cache.clear(cache_dir, wait), say)
+        lines = removed(gone, "") + "\n"
+    elif prune_now:
+        n = cache.DEFAULT_DAYS if days is None else days
+        gone = held(lambda wait: prune(cache_dir, n, wait), say)
+        lines = removed(gone, f" not used for {n} days or obsolete") + "\n"
+    return lines + listing(cache_dir)
+
+
 def held(action: Callable[[bool], cache.Pruned | None], say: Callable[[str], None]
          ) -> cache.Pruned:
     """Run `action(wait)` at once if no build holds the folder, else after saying so and
