@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import AbstractSet, Callable, Sequence
 
+from deckbuilder import cache as cache_mod
 from deckbuilder import images as images_mod
 from deckbuilder import layout
 from deckbuilder import outputs as output_guard
@@ -185,6 +186,14 @@ def build(spec_path: Path, formats: Sequence[str] = ("pptx",), out_dir: Path | N
     each format rendered. Nothing is written before every check has passed (but for
     the image cache, where `fetch_remote` also downloads the picked remote images).
     """
+    with cache_mod.in_use(cache_dir):   # no prune deletes a file this build looked up
+        return _build(spec_path, formats, out_dir, strict, allow_missing, progress,
+                      cache_dir, single_file, cdn, fetch_remote)
+
+
+def _build(spec_path: Path, formats: Sequence[str], out_dir: Path | None, strict: bool,
+           allow_missing: bool, progress: Progress | None, cache_dir: Path | None,
+           single_file: bool, cdn: bool, fetch_remote: bool) -> BuildResult:
     started = time.monotonic()
     say = progress or (lambda _stage: None)
     wanted = _formats(formats)
@@ -203,6 +212,7 @@ def build(spec_path: Path, formats: Sequence[str] = ("pptx",), out_dir: Path | N
     template = _template(talk, report, theme)
     memo_file = layout.memo_path(talk.path, cache_dir)
     memo = layout.load_memo(memo_file)   # entries planned by the last build of this talk
+    cache_mod.used(memo_file)   # its last use, for pruning
     deck, planned = layout.plan(talk, report.picks, theme, images, template, memo)
     diags += planned
     check(diags, strict, BuildError)

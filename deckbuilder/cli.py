@@ -186,6 +186,17 @@ def stops_cleanly(command: F) -> F:
     return run  # type: ignore[return-value]
 
 
+def _prune_if_due(cache_dir: Path | None, days: int) -> None:
+    """Prune the cache after a build, once a day (`commands.cache.prune_if_due`); the
+    housekeeping code is imported only on the day it runs."""
+    from deckbuilder.cache import due
+
+    if due(cache_dir, days):
+        from deckbuilder.commands.cache import prune_if_due
+
+        prune_if_due(cache_dir, days)
+
+
 @main.command("build")
 @SPEC
 @click.option("--format", "-f", "formats", default="pptx", show_default=True,
@@ -212,14 +223,17 @@ def build_command(spec_path: Path, formats: str, out_dir: Path | None, strict: b
     stops the build with every `note:line` listed, and the previous deck stays as it was.
     """
     from deckbuilder.build import RENDERERS, build
+    from deckbuilder.cache import days_setting
     from deckbuilder.errors import report
 
+    days = days_setting()   # a bad $DECKBUILDER_CACHE_DAYS stops the build before it starts
     wanted = list(RENDERERS) if formats == "all" else [f.strip() for f in formats.split(",")]
     result = build(spec_path, wanted, out_dir, strict=strict, allow_missing=allow_missing,
                    progress=_progress(), cache_dir=cache_dir, single_file=single_file, cdn=cdn,
                    fetch_remote=fetch_remote)
     report(result.warnings)
     click.echo(result.summary())
+    _prune_if_due(cache_dir, days)
 
 
 @main.command("check")
@@ -302,9 +316,11 @@ def export_command(spec_path: Path, pdf: bool, handout: bool, sources: bool, bun
       deckbuilder export talk.yaml --sources             # build/talk-sources.md, .html
       deckbuilder export talk.yaml --max-pdf-mb 20       # a smaller PDF, if it must be
     """
+    from deckbuilder.cache import days_setting
     from deckbuilder.errors import report
     from deckbuilder.export import export
 
+    days = days_setting()
     chosen = (("pdf", pdf), ("handout", handout), ("sources", sources), ("bundle", bundle))
     wanted = [name for name, on in chosen if on] or ["pdf"]
     result = export(spec_path, wanted, out_dir, strict=strict, allow_missing=allow_missing,
@@ -312,6 +328,41 @@ def export_command(spec_path: Path, pdf: bool, handout: bool, sources: bool, bun
                     fetch_remote=fetch_remote)
     report(result.warnings)
     click.echo(result.summary())
+    _prune_if_due(cache_dir, days)
+
+
+@main.command("cache")
+@CACHE_DIR
+@click.option("--prune", "prune_now", is_flag=True,
+              help="Delete now what has not been used for --days days (and what nothing "
+                   "reads any more), as builds do once a day by themselves.")
+@click.option("--days", type=click.IntRange(min=0), metavar="N",
+              help="With --prune: the days of disuse after which a file goes [default: 60].")
+@click.option("--clear", is_flag=True, help="Delete everything deckbuilder put in the cache.")
+def cache_command(cache_dir: Path | None, prune_now: bool, days: int | None,
+                  clear: bool) -> None:
+    """Show where the cache is and how much each kind of file in it takes; prune or clear it.
+
+    The cache keeps what builds made, to make the next build fast: normalised images,
+    drawn PPTX slides, plan memos, compiled templates, downloaded remote images and the
+    picker's thumbnails. All of it can be made again. After a successful build or export,
+    at most once a day, what was not used for 60 days is deleted
+    ($DECKBUILDER_CACHE_DAYS=N to change that, 0 never to prune automatically). Only files
+    of the forms deckbuilder writes are ever deleted: your own files in the folder stay.
+
+    \b
+      deckbuilder cache                     # where it is, and its size per kind
+      deckbuilder cache --prune --days 14   # keep only what the last two weeks used
+      deckbuilder cache --clear             # delete it all (the next build is cold)
+    """
+    from deckbuilder.commands import cache as housekeeping
+
+    if prune_now and clear:
+        raise click.UsageError("choose --prune or --clear, not both")
+    if days is not None and not prune_now:
+        raise click.UsageError("--days goes with --prune")
+    click.echo(housekeeping.run(cache_dir, prune_now, days, clear,
+                                lambda line: click.echo(line, err=True)), nl=False)
 
 
 @main.command("serve")

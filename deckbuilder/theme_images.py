@@ -19,6 +19,7 @@ if TYPE_CHECKING:   # Pillow (~20 ms to import) is imported where a picture is o
     from PIL import Image   # a warm build, its images vouched for by the cache, opens none
 
 from deckbuilder import images as images_mod
+from deckbuilder.cache import used
 from deckbuilder.pixels import PILLOW_FORMATS
 from deckbuilder.errors import BuildError, Diagnostic, Location
 from deckbuilder.fsutil import cache_write
@@ -94,14 +95,19 @@ def _background(source: Normalised, slide: tuple[int, int], colour: str, theme: 
     digest = hashlib.sha256(key.encode()).hexdigest()
     root = images_mod.cache_root(cache_dir)
     path = root / digest[:2] / f"{digest}.{ext}"
-    if not path.is_file():
-        blob = _draw(data, slide, colour, veil, ext, int(theme.get("images.jpeg_quality")))
+    for _ in range(2):   # twice: a file another run prunes between the look and the read
+        if not used(path):
+            blob = _draw(data, slide, colour, veil, ext, int(theme.get("images.jpeg_quality")))
+            try:
+                cache_write(path, blob, root / "tmp")
+            except OSError as e:
+                raise BuildError(f"cannot write {e.filename}: {e.strerror or e}") from None
         try:
-            cache_write(path, blob, root / "tmp")
-        except OSError as e:
-            raise BuildError(f"cannot write {e.filename}: {e.strerror or e}") from None
-    with Image.open(path, formats=PILLOW_FORMATS) as im:
-        return Normalised(source.source, path, im.width, im.height)
+            with Image.open(path, formats=PILLOW_FORMATS) as im:
+                return Normalised(source.source, path, im.width, im.height)
+        except FileNotFoundError:
+            continue
+    raise BuildError(f"cannot read {path}: it keeps vanishing from the cache")
 
 
 def _draw(data: bytes, slide: tuple[int, int], colour: str, veil: float, ext: str,

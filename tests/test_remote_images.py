@@ -284,3 +284,24 @@ def test_entries_and_new_never_ask_the_network(tmp_path, server):
                                    str(tmp_path / "notes")])
     assert started.exit_code == 0, started.output
     assert server.requests == []
+
+
+def test_a_download_pruned_between_two_builds_is_downloaded_again(tmp_path, server):
+    import os
+    import time
+
+    from deckbuilder.commands import cache as housekeeping
+
+    spec = _talk(tmp_path, server, ["/good.png"])
+    store = tmp_path / "cache"
+    build(spec, ("pptx",), tmp_path / "out", cache_dir=store)
+    old = time.time() - 100 * 86_400
+    for path in store.rglob("*"):
+        if path.is_file():
+            os.utime(path, (old, old))
+    housekeeping.prune(store, 60)
+    assert not remote.cached_path(server.url("/good.png"), store).exists()
+    build(spec, ("pptx",), tmp_path / "again", cache_dir=store)
+    assert server.requests == ["/good.png", "/good.png"]
+    assert (tmp_path / "again" / "talk.pptx").read_bytes() == \
+        (tmp_path / "out" / "talk.pptx").read_bytes()

@@ -24,6 +24,7 @@ from typing import Callable, Mapping, Sequence
 
 from deckbuilder import __version__
 from deckbuilder import build as build_mod
+from deckbuilder import cache
 from deckbuilder.export import passthrough
 from deckbuilder.export import pdf as pdfprint
 from deckbuilder.export import shrink
@@ -115,6 +116,8 @@ def export(spec_path: Path, outputs: Sequence[str] = ("pdf",), out_dir: Path | N
     chrome = find_chrome() if wanted & PRINTED else None
     clean_stale_temp(("export", "chrome"))   # what exports that were killed left
     with contextlib.ExitStack() as stack:
+        # No prune deletes a cached picture the handout or the PDF is yet to read.
+        stack.enter_context(cache.in_use(cache_dir))
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(
             prefix=temp_prefix("export"))))
         # Started before the build: Chromium gets going while the deck is made.

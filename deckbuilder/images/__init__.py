@@ -23,12 +23,13 @@ from typing import Callable, Collection, Mapping, Sequence
 
 import PIL   # its version only: Image and `convert` are imported where a picture is opened
 
+from deckbuilder.cache import mark, used
 from deckbuilder.errors import BuildError, Diagnostic, Location
 
 # cache_root lives in fsutil: `remote`, an earlier stage, downloads into the same cache.
 from deckbuilder.fsutil import cache_root, cache_write, clean_stale
 from deckbuilder.images import pool
-from deckbuilder.images.index import Index, Result, Seen, now_ns
+from deckbuilder.images.index import Index, Result, Seen, forget_missing, now_ns, referenced
 from deckbuilder.model import CANVAS, Normalised
 from deckbuilder.pixels import PILLOW_FORMATS, SIGNATURE
 from deckbuilder.theme import Theme
@@ -99,9 +100,13 @@ def _normalise_one(job: _Job) -> _Done:
     key = _key(sha, job)
     folder = job.root / key[:2]
     for path in sorted(folder.glob(f"{key}.*")) if folder.is_dir() else []:
-        with Image.open(path, formats=PILLOW_FORMATS) as im:
-            if convert.clean(im):
-                return _Done(seen, key, _result(path, im.width, im.height))
+        try:
+            with Image.open(path, formats=PILLOW_FORMATS) as im:
+                if convert.clean(im):
+                    mark(path, os.stat(path))
+                    return _Done(seen, key, _result(path, im.width, im.height))
+        except FileNotFoundError:
+            continue   # pruned by another run since the glob: made again below
         path.unlink(missing_ok=True)  # written by a version that kept comments or profiles
     blob, ext, width, height = convert.make(data, job.box, job.limit, job.quality, job.checked)
     try:   # written in the cache's tmp/, where the next run finds what a killed one left
@@ -129,10 +134,20 @@ def qr_code(url: str, cache_dir: Path | None = None) -> Normalised:
     digest = hashlib.sha256(blob).hexdigest()
     root = cache_root(cache_dir)
     path = root / digest[:2] / f"{digest}.png"
-    if not path.is_file():
+    if not used(path):
         cache_write(path, blob, root / "tmp")
     side = int(code.symbol_size(scale=QR_MODULE_PX, border=4)[0])   # segno types it int | float
     return Normalised(path, path, side, side)
+
+
+def recorded(cache_dir: Path | None = None) -> set[str] | None:
+    """Return the keys of the normalised files the cache's index records (None: none)."""
+    return referenced(cache_root(cache_dir))
+
+
+def forget_pruned(cache_dir: Path | None = None) -> None:
+    """Drop the index records of normalised files that are gone (pruned)."""
+    forget_missing(cache_root(cache_dir))
 
 
 def known_good(cache_dir: Path | None = None) -> Callable[[Path], bool]:

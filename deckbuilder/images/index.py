@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from deckbuilder.cache import mark
 from deckbuilder.fsutil import temp_name
 
 NAME = "index.json"
@@ -95,11 +96,15 @@ class Index:
         found = self.results.get(key)
         if found is None:
             return None
+        path = self.path(key, found.ext)
         try:
-            st = os.stat(self.path(key, found.ext))
+            st = os.stat(path)
         except OSError:
             return None
-        return found if (st.st_size, st.st_mtime_ns) == (found.size, found.mtime_ns) else None
+        if (st.st_size, st.st_mtime_ns) != (found.size, found.mtime_ns):
+            return None
+        mark(path, st)   # its last use, for pruning: a write at most once a day
+        return found
 
     def path(self, key: str, ext: str) -> Path:
         """Return where the cache keeps the result of `key`."""
@@ -121,14 +126,37 @@ class Index:
             old.update(new)  # type: ignore[arg-type]  # mypy does not pair the two unions
         sources = dict(list(sources.items())[-MAX_SOURCES:])
         results = dict(list(results.items())[-2 * MAX_SOURCES:])
-        data = {"version": VERSION,
-                "sources": {k: [s.size, s.mtime_ns, s.inode, s.recorded_ns, s.sha256]
-                            for k, s in sources.items()},
-                "results": {k: [r.ext, r.width, r.height, r.size, r.mtime_ns]
-                            for k, r in results.items()}}
-        _replace(self.root / NAME, json.dumps(data, separators=(",", ":")).encode(),
-                 self.root / "tmp")
+        _replace(self.root / NAME, _encode(sources, results), self.root / "tmp")
         self._new_sources, self._new_results = {}, {}
+
+
+def referenced(root: Path) -> set[str] | None:
+    """Return the keys of the results the index in `root` records (None: no index)."""
+    if not (root / NAME).is_file():
+        return None
+    return set(_read(root / NAME)[1])
+
+
+def forget_missing(root: Path) -> None:
+    """Drop the index's records of results whose file is gone (pruned), statting each."""
+    sources, results = _read(root / NAME)
+    kept = {k: r for k, r in results.items()
+            if os.path.lexists(root / k[:2] / f"{k}.{r.ext}")}
+    if len(kept) == len(results):
+        return
+    try:
+        _replace(root / NAME, _encode(sources, kept), root / "tmp")
+    except OSError:
+        pass   # the index only saves time; a lookup of a missing file is a miss anyway
+
+
+def _encode(sources: dict[str, Seen], results: dict[str, Result]) -> bytes:
+    data = {"version": VERSION,
+            "sources": {k: [s.size, s.mtime_ns, s.inode, s.recorded_ns, s.sha256]
+                        for k, s in sources.items()},
+            "results": {k: [r.ext, r.width, r.height, r.size, r.mtime_ns]
+                        for k, r in results.items()}}
+    return json.dumps(data, separators=(",", ":")).encode()
 
 
 def _replace(path: Path, data: bytes, tmp_dir: Path) -> None:

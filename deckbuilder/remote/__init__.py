@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from deckbuilder.cache import used
 from deckbuilder.errors import BuildError
 from deckbuilder.fsutil import atomic_write_bytes, cache_root
 
@@ -75,7 +76,7 @@ def _one(url: str, verify: Verify, cache_dir: Path | None, limits: Limits) -> Pa
             kept = path.read_bytes()
         except OSError:
             kept = b""   # unreadable now: as good as damaged
-        if verify(kept) is None:
+        if verify(kept) is None and used(path):   # still there, marked as used
             return path
         path.unlink(missing_ok=True)   # damaged since: downloaded again
     try:

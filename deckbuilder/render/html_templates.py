@@ -25,6 +25,7 @@ from jinja2.bccache import Bucket
 from jinja2.runtime import Macro
 
 from deckbuilder import __version__
+from deckbuilder.cache import used
 from deckbuilder.errors import BuildError, error
 from deckbuilder.fsutil import atomic_write_bytes
 from deckbuilder.model import Deck, Item, Slide
@@ -98,6 +99,7 @@ class CompiledTemplates(jinja2.BytecodeCache):
         try:
             with open(self._file(bucket), "rb") as f:
                 if _private(f, self.folder):
+                    used(f.fileno())   # its last use, for pruning
                     bucket.load_bytecode(f)   # checks jinja2's magic and the source's hash
         except OSError:
             return   # not cached yet, or unreadable: compiled now

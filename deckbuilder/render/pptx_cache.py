@@ -36,6 +36,7 @@ from pptx.opc.package import Part
 from pptx.oxml import parse_xml
 from pptx.parts.slide import NotesSlidePart, SlidePart
 
+from deckbuilder.cache import used
 from deckbuilder.fsutil import cache_write, clean_stale
 from deckbuilder.model import Deck, Item, Slide, TextStyle
 from deckbuilder.render.pptx_package import NOTES_PARTNAME, FileImagePart
@@ -131,6 +132,7 @@ class SlideCache:
             return None
         try:
             with open(self._path(key), "rb") as f:
+                used(f.fileno())   # its last use, for pruning (a stat; a write once a day)
                 return _decode(f.read())
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None   # missing, cut short, garbled

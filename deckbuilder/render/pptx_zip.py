@@ -32,6 +32,7 @@ from pptx.opc.oxml import nsmap, serialize_part_xml
 from pptx.opc.package import Part, _Relationships
 from pptx.opc.serialized import _ContentTypesItem
 
+from deckbuilder.cache import used
 from deckbuilder.fsutil import cache_write, reproducible_info
 
 try:   # the same CRC-32 as zlib's, 2x faster over the pictures
@@ -156,7 +157,9 @@ def _read_deflated(path: Path) -> dict[bytes, bytes]:
     """Return the entries kept in `path`: none when it is missing, damaged or another
     zlib's."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            used(f.fileno())   # its last use, for pruning
+            data = f.read()
     except OSError:
         return {}
     head, checksum, body = data[:len(_DEFLATED_HEAD)], data[len(_DEFLATED_HEAD):][:32], \

@@ -18,6 +18,7 @@ from typing import Any
 from PIL import Image
 
 from deckbuilder.pixels import decode
+from deckbuilder.cache import used
 from deckbuilder.fsutil import atomic_write_bytes
 from deckbuilder.images import cache_root
 
@@ -43,7 +44,9 @@ def thumbnail(source: Path, cache_dir: Path | None = None,
     """
     cached = path_of(source, cache_dir)
     try:
-        return cached.read_bytes()
+        with open(cached, "rb") as f:
+            used(f.fileno())   # its last use, for pruning
+            return f.read()
     except FileNotFoundError:
         pass
     with slots or nullcontext():
