@@ -405,7 +405,7 @@ def clean_stale_temp(kinds: Iterable[str], now: float | None = None,
 def left_by_dead_run(name: str) -> bool:
     """Return whether `name` is a temporary of a run on this host that is gone."""
     match = _OURS.fullmatch(name)
-    return bool(match) and match["host"] == host_tag() and not _alive(int(match["pid"]))
+    return match is not None and match["host"] == host_tag() and not _alive(int(match["pid"]))
 
 
 def _stale(path: Path, now: float, host: str | None = None, pid: int | None = None,

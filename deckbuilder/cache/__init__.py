@@ -219,7 +219,11 @@ def clear(cache_dir: Path | None, wait: bool = True) -> Pruned | None:
         if not held:
             return None
         out = Pruned()
-        forms.walk(root, lambda f: f.name == LOCK or _delete(f, out), lambda: None)
+
+        def delete(f: Found) -> None:
+            if f.name != LOCK:   # held by this very call
+                _delete(f, out)
+        forms.walk(root, delete, lambda: None)
         forms.remove_empty_folders(root)
         return out
 

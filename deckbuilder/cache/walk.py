@@ -217,7 +217,9 @@ def remove_empty_folders(root: Path) -> None:
     if not SAFE:
         return
     with _folder(root) as fd:
-        for entry in _entries(fd) if fd is not None else []:
+        if fd is None:
+            return
+        for entry in _entries(fd):
             if _plain_dir(entry) and (_HEX2.fullmatch(entry.name) or entry.name in _OURS):
                 _remove_empty(entry.name, fd)
 
@@ -228,8 +230,9 @@ _OURS = {"tmp", "plans", "templates", *_FOLDERS}
 def _remove_empty(name: str, parent: int) -> None:
     with _folder(name, parent) as fd:
         for entry in _entries(fd) if fd is not None else []:
-            if _plain_dir(entry) and (_HEX2.fullmatch(entry.name) or entry.name == "tmp"
-                                      or _GENERATION.fullmatch(entry.name)):
+            if fd is not None and _plain_dir(entry) and (
+                    _HEX2.fullmatch(entry.name) or entry.name == "tmp"
+                    or _GENERATION.fullmatch(entry.name)):
                 _remove_empty(entry.name, fd)
     try:
         os.rmdir(name, dir_fd=parent)
