@@ -17,15 +17,17 @@ import functools
 import io
 import os
 import re
-import shutil
 import sys
-import tempfile
 import time
-import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Callable, Iterable, Iterator, Mapping, Union
+from typing import IO, TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Union
+
+# shutil, tempfile and zipfile (~10 ms to import) are imported where they are used: a
+# rebuild of a one-file deck copies no folder, makes no zip and cleans no $TMPDIR.
+if TYPE_CHECKING:
+    import zipfile
 
 STALE_AFTER = 3600.0   # s: a temporary this old is a leftover, whoever made it
 # .<name>.deckbuilder-<host>-<pid>-<8 hex>.tmp (being written) or .old (parked old version)
@@ -257,6 +259,8 @@ def _stage(tmp: Path, content: Content | Mapping[str, FolderFile]) -> None:
             if isinstance(data, bytes):
                 (tmp / rel).write_bytes(data)
             else:   # copied, not read into memory (and never linked: the source may change)
+                import shutil
+
                 shutil.copyfile(data, tmp / rel)
         tmp.chmod(0o755)  # a deck folder is meant to be shared
     except BaseException:
@@ -297,6 +301,8 @@ def remove(path: Path) -> None:
     """Remove a file, link or folder tree, as far as permissions allow."""
     try:
         if path.is_dir() and not path.is_symlink():
+            import shutil
+
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
@@ -384,6 +390,8 @@ def clean_stale_temp(kinds: Iterable[str], now: float | None = None,
     A folder goes once its process is gone from this host, or when it is `older_than`
     seconds: `serve` passes a long age, since a live preview may sit idle for hours.
     """
+    import tempfile
+
     root = Path(tempfile.gettempdir())
     wanted = set(kinds)
     try:
@@ -459,6 +467,8 @@ def reproducible_zip(members: Iterable[tuple[str, bytes]], *, compresslevel: int
     otherwise they say MS-DOS with the same permission bits (what the PPTX has always
     had: changing it would change every deck's bytes).
     """
+    import zipfile
+
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, data in members:
@@ -469,6 +479,8 @@ def reproducible_zip(members: Iterable[tuple[str, bytes]], *, compresslevel: int
 
 def reproducible_info(name: str, *, unix: bool, stored: bool) -> zipfile.ZipInfo:
     """Return the header of one member of a reproducible zip (see `reproducible_zip`)."""
+    import zipfile
+
     system, mode = (3, 0o100644) if unix else (0, 0o644)
     info = zipfile.ZipInfo(name, ZIP_TIME)
     info.external_attr = mode << 16

@@ -11,7 +11,6 @@ is never covered), its title box and its footer boxes, in canvas px.
 from __future__ import annotations
 
 import io
-import zipfile
 from pathlib import Path
 from typing import Iterable
 
@@ -36,8 +35,11 @@ _PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentati
 
 def open_template(path: Path):
     """Return the template as a python-pptx Presentation (.potx files too)."""
-    # Imported here: python-pptx takes some 60 ms to import, and only a talk with a
-    # PowerPoint template, or a PPTX build, needs it (the planner uses `avoid` alone).
+    # Imported here: python-pptx takes some 60 ms to import (zipfile some 5), and only a
+    # talk with a PowerPoint template, or a PPTX build, needs it (the planner uses `avoid`
+    # alone).
+    import zipfile
+
     from lxml import etree
     from pptx import Presentation
 
@@ -54,6 +56,8 @@ def open_template(path: Path):
 
 def _as_pptx(data: bytes) -> bytes:
     # python-pptx refuses a .potx only for its content type (tech brief §1.4).
+    import zipfile
+
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         types = z.read("[Content_Types].xml")
         if _POTX.encode() not in types:

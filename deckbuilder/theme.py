@@ -11,7 +11,6 @@ A theme without `extends:` extends `default`. The search path is the spec folder
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -235,6 +234,8 @@ def _chain(name: str, spec_dir: Path | None) -> list[tuple[Path, _LineDict]]:
             where = f"{chain[-1][0] / 'theme.yaml'}" if chain else None
             line = chain[-1][1].lines.get("extends") if chain else None
             known = names(spec_dir)
+            import difflib   # for a typo in a theme only
+
             hint = difflib.get_close_matches(current, known, 1)
             msg = f"unknown theme {current!r}" + (f" (did you mean {hint[0]!r}?)" if hint
                                                    else f"; themes: {', '.join(known)}")
@@ -289,6 +290,8 @@ def _merge(base: Any, over: Any, path: str, file: str, line: int | None,
     for key, value in over.items():
         sub = f"{path}.{key}" if path else str(key)
         if key not in base:
+            import difflib
+
             hint = difflib.get_close_matches(str(key), [str(k) for k in base], 1)
             msg = f"unknown theme key {sub!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
             problems.append(error(msg, file, own_lines.get(key, line)))

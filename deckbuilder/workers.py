@@ -17,10 +17,12 @@ from __future__ import annotations
 import os
 import pickle
 import signal
-import subprocess
 import sys
 import threading
-from typing import IO, Callable, Sequence, TypeVar
+from typing import IO, TYPE_CHECKING, Callable, Sequence, TypeVar
+
+if TYPE_CHECKING:   # imported when a worker starts: a warm build starts none (~4 ms)
+    import subprocess
 
 J = TypeVar("J")
 R = TypeVar("R")
@@ -115,6 +117,8 @@ class _Worker:
             args = self._start()
             if not args:
                 return
+            import subprocess
+
             with self._lock:
                 if self._killed:
                     return
@@ -156,6 +160,7 @@ class _Worker:
         process = self._process
         if process is None:
             return
+        import subprocess   # imported already: a process was started
         for pipe in (process.stdin, process.stdout):
             try:
                 if pipe is not None:

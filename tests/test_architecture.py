@@ -134,6 +134,8 @@ def test_a_warm_rebuild_imports_only_what_it_uses(tmp_path):
     # for them) and checks no font file (they are as they were), so with nothing new to
     # measure (slide numbers' widths are remembered) it needs no Pillow either, and a new
     # caption's words are shaped by Pillow's FreeType core alone (not PIL.Image, ~35 ms).
+    # It starts no worker process (subprocess) and opens no zip (zipfile): the outputs'
+    # guard only reads a PPTX or bundle in the way.
     import os
     import subprocess
     import sys
@@ -153,8 +155,8 @@ def test_a_warm_rebuild_imports_only_what_it_uses(tmp_path):
     args = [str(spec), "-f", "html", "--single-file", "--cache-dir", str(tmp_path / "cache")]
     code = ("import sys; from deckbuilder.cli import main; main(sys.argv[1:], "
             "standalone_mode=False); print(' '.join(m for m in ('markdown_it', 'regex', "
-            "'PIL.Image', 'PIL.ImageFont', 'PIL._imagingft') if m in sys.modules), "
-            "file=sys.stderr)")
+            "'PIL.Image', 'PIL.ImageFont', 'PIL._imagingft', 'subprocess', 'zipfile') "
+            "if m in sys.modules), file=sys.stderr)")
     runs = []
     for caption in ("A caption (1)", "A changed caption (2)", "A changed caption (2)"):
         note.write_text(note.read_text(encoding="utf-8").replace("A caption (1)", caption),
