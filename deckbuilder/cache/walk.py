@@ -121,7 +121,7 @@ def _top(entry: os.DirEntry, fd: int, found: Callable[[Found], None],
     elif _plain_dir(entry) and name == "tmp":
         _temporaries(name, fd, found, foreign)
     elif _plain_dir(entry) and name == "plans":
-        _flat(name, fd, "plans", _PLAN, found, foreign)
+        _leaves(name, fd, "plans", _PLAN, None, found, foreign)
     elif _plain_dir(entry) and name == "templates":
         _generations(name, fd, found, foreign)
     elif _plain_dir(entry) and name in _FOLDERS:
@@ -150,6 +150,8 @@ def _kind_folder(name: str, parent: int, found: Callable[[Found], None],
 
 def _leaves(name: str, parent: int, kind: str, form: re.Pattern, old: re.Pattern | None,
             found: Callable[[Found], None], foreign: Callable[[], None]) -> None:
+    """Tell of the files of folder `name`: of the `form` (or the `old` form, obsolete),
+    and temporaries; anything else is foreign."""
     with _folder(name, parent) as fd:
         if fd is None:
             return foreign()
@@ -164,23 +166,9 @@ def _leaves(name: str, parent: int, kind: str, form: re.Pattern, old: re.Pattern
                 foreign()
 
 
-def _flat(name: str, parent: int, kind: str, form: re.Pattern,
-          found: Callable[[Found], None], foreign: Callable[[], None]) -> None:
-    with _folder(name, parent) as fd:
-        if fd is None:
-            return foreign()
-        for entry in _entries(fd):
-            if _plain_file(entry) and form.fullmatch(entry.name):
-                _file(entry, fd, kind, found)
-            elif _plain_file(entry) and TEMP.fullmatch(entry.name):
-                _file(entry, fd, "temporary", found)
-            else:
-                foreign()
-
-
 def _temporaries(name: str, parent: int, found: Callable[[Found], None],
                  foreign: Callable[[], None]) -> None:
-    _flat(name, parent, "temporary", TEMP, found, foreign)
+    _leaves(name, parent, "temporary", TEMP, None, found, foreign)
 
 
 def _generations(name: str, parent: int, found: Callable[[Found], None],
@@ -190,7 +178,7 @@ def _generations(name: str, parent: int, found: Callable[[Found], None],
             return foreign()
         for entry in _entries(fd):
             if _plain_dir(entry) and _GENERATION.fullmatch(entry.name):
-                _flat(entry.name, fd, "templates", _TEMPLATE, found, foreign)
+                _leaves(entry.name, fd, "templates", _TEMPLATE, None, found, foreign)
             else:
                 foreign()
 
