@@ -187,14 +187,15 @@ def stops_cleanly(command: F) -> F:
 
 
 def _prune_if_due(cache_dir: Path | None, days: int) -> None:
-    """Prune the cache after a build, once a day (`commands.cache.prune_if_due`); the
-    housekeeping code is imported only on the day it runs."""
+    """Prune the cache after a build, once a day, unless builds are using it (as
+    `commands.cache.prune_if_due`); the housekeeping code is imported only on the day it
+    runs."""
     from deckbuilder.cache import due
 
     if due(cache_dir, days):
-        from deckbuilder.commands.cache import prune_if_due
+        from deckbuilder.commands.cache import prune
 
-        prune_if_due(cache_dir, days)
+        prune(cache_dir, days, wait=False)
 
 
 @main.command("build")

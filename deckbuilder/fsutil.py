@@ -253,14 +253,14 @@ def _stage(tmp: Path, content: Content | Mapping[str, FolderFile]) -> None:
                     content(f)
             os.chmod(tmp, 0o644)
             return
+        import shutil   # here: only a folder is copied into
+
         tmp.mkdir()
         for rel, data in sorted(content.items()):
             (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
             if isinstance(data, bytes):
                 (tmp / rel).write_bytes(data)
             else:   # copied, not read into memory (and never linked: the source may change)
-                import shutil
-
                 shutil.copyfile(data, tmp / rel)
         tmp.chmod(0o755)  # a deck folder is meant to be shared
     except BaseException:

@@ -23,7 +23,7 @@ from typing import Callable, Collection, Mapping, Sequence
 
 import PIL   # its version only: Image and `convert` are imported where a picture is opened
 
-from deckbuilder.cache import mark, used
+from deckbuilder.cache import used
 from deckbuilder.errors import BuildError, Diagnostic, Location
 
 # cache_root lives in fsutil: `remote`, an earlier stage, downloads into the same cache.
@@ -102,8 +102,7 @@ def _normalise_one(job: _Job) -> _Done:
     for path in sorted(folder.glob(f"{key}.*")) if folder.is_dir() else []:
         try:
             with Image.open(path, formats=PILLOW_FORMATS) as im:
-                if convert.clean(im):
-                    mark(path, os.stat(path))
+                if convert.clean(im) and used(path):   # marked as used, for pruning
                     return _Done(seen, key, _result(path, im.width, im.height))
         except FileNotFoundError:
             continue   # pruned by another run since the glob: made again below
