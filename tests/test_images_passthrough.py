@@ -147,7 +147,7 @@ def _rotated_jpeg(p: Path) -> Path:
 
 
 REENCODED = {
-    "oversize png": (lambda p: shot((3000, 2000)).save(p / "big.png") or p / "big.png",
+    "oversize png": (lambda p: shot((4400, 2400)).save(p / "big.png") or p / "big.png",
                      "PNG", lambda w, h, box: w <= box[0] and h <= box[1]),
     "rotated jpeg": (lambda p: _rotated_jpeg(p / "turn.jpg"), "JPEG",
                      lambda w, h, box: (w, h) == (400, 640)),
@@ -177,7 +177,7 @@ def test_what_needs_changing_is_re_encoded(th, tmp_path, case):
 def test_up_to_max_ppi_an_image_passes_through_and_beyond_it_shrinks_to_ppi(th, tmp_path):
     box, limit = images.target_size(th, "16:9"), images.pass_limit(th, "16:9")
     assert limit == images.target_size(th, "16:9", th.get("images.max_ppi"))
-    assert limit[0] > box[0] * 1.9 and limit[1] > box[1] * 1.9   # 300 ppi against 150
+    assert limit[0] > box[0] * 2.3 and limit[1] > box[1] * 2.3   # 350 ppi against 150
     inside, beyond = tmp_path / "inside.png", tmp_path / "beyond.png"
     shot(limit).save(inside)                       # exactly at the limit: as it is
     shot((limit[0] + 1, limit[1])).save(beyond)    # a pixel more: shrunk to the box
@@ -186,6 +186,24 @@ def test_up_to_max_ppi_an_image_passes_through_and_beyond_it_shrinks_to_ppi(th, 
     assert (done[inside].width, done[inside].height) == limit
     assert done[beyond].width <= box[0] and done[beyond].height <= box[1]
     assert done[beyond].width > box[0] * 0.99 or done[beyond].height > box[1] * 0.99
+
+
+def test_a_full_bleed_picture_may_fill_the_whole_slide_and_more(th, tmp_path):
+    # Framed pictures sit in the content area; full-bleed ones fill the slide, and with
+    # `fit: cover` are cut down from up to `cover_tolerance` more. Sized for the content
+    # area, a full-bleed 4K screenshot was shrunk below what the slide shows of it.
+    bleed = theme.load("fullbleed")
+    assert bleed.get("image_slide.fullbleed.fit") == "cover"
+    grow = 1 + bleed.get("image_slide.fullbleed.cover_tolerance")
+    assert images.target_size(bleed, "16:9") == (round(1280 * grow * 150 / 96),
+                                                 round(720 * grow * 150 / 96))
+    framed = images.target_size(th, "16:9")
+    assert framed[0] < 1280 * 150 / 96 and framed[1] < 720 * 150 / 96
+    uhd = tmp_path / "uhd.png"
+    shot((3840, 2160)).save(uhd)
+    for look in (th, bleed):   # a whole 4K screen passes through in either
+        done = normalised(look, tmp_path, uhd)
+        assert done[uhd].path.read_bytes() == uhd.read_bytes()
 
 
 def test_an_unchecked_png_with_damaged_pixel_data_is_still_refused(th, tmp_path):

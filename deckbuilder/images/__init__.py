@@ -42,20 +42,32 @@ QR_MODULE_PX = 16             # PNG pixels per QR module: sharp even on a full-s
 
 
 def target_size(theme: Theme, aspect: str, ppi: float | None = None) -> tuple[int, int]:
-    """Return the largest pixel size any picture needs: the content area at the theme's
+    """Return the largest pixel size any picture needs: its largest box at the theme's
     ppi (or at `ppi`)."""
-    width, height = CANVAS[aspect]
-    m = theme.get("canvas.margin")
+    width, height = _largest_box(theme, aspect)
     scale = (ppi or theme.get("images.ppi")) / CANVAS_PPI
-    return (round((width - m["left"] - m["right"]) * scale),
-            round((height - m["top"] - m["bottom"]) * scale))
+    return round(width * scale), round(height * scale)
+
+
+def _largest_box(theme: Theme, aspect: str) -> tuple[float, float]:
+    """Return the largest box a picture is drawn in, in canvas px: the content area, or
+    for full-bleed pictures the whole slide (a little more when `fit: cover` may cut
+    their edges off, by up to `cover_tolerance`)."""
+    width, height = CANVAS[aspect]
+    if theme.get("image_slide.layout") == "fullbleed":
+        bleed = theme.get("image_slide.fullbleed")
+        grow = 1 + float(bleed["cover_tolerance"]) if bleed["fit"] == "cover" else 1.0
+        return width * grow, height * grow
+    m = theme.get("canvas.margin")
+    return width - m["left"] - m["right"], height - m["top"] - m["bottom"]
 
 
 def pass_limit(theme: Theme, aspect: str) -> tuple[int, int]:
     """Return the largest pixel size passed through as it is: the content area at
-    `images.max_ppi`. A screenshot up to twice its box is sharper on a HiDPI screen as it
-    is, and re-encoding it would cost a decode, a resample and an encode to save few bytes
-    (or none: benchmarks/README.md); only a bigger one is shrunk, to `images.ppi`."""
+    `images.max_ppi` (350 in the default theme, against 150 for `images.ppi`). A
+    screenshot of a whole HiDPI screen is sharper on a 4K projector as it is, and
+    re-encoding it would cost a decode, a resample and an encode to save few bytes (or
+    none: benchmarks/README.md); only a bigger one is shrunk, to `images.ppi`."""
     return target_size(theme, aspect, max(theme.get("images.max_ppi"), theme.get("images.ppi")))
 
 

@@ -41,8 +41,8 @@ def _png_with_idat(change) -> bytes:
 
 
 def _big_png_with_damage() -> bytes:
-    out = io.BytesIO()   # beyond 300 ppi in the default theme: to be shrunk
-    Image.linear_gradient("L").resize((3600, 2000)).convert("RGB").save(out, "PNG")
+    out = io.BytesIO()   # beyond 350 ppi in the default theme: to be shrunk
+    Image.linear_gradient("L").resize((4400, 2400)).convert("RGB").save(out, "PNG")
 
     def damaged(b: bytes) -> bytes:
         mid = len(b) // 2
