@@ -21,6 +21,8 @@ import sys
 import threading
 from typing import IO, TYPE_CHECKING, Callable, Sequence, TypeVar
 
+from deckbuilder import heap
+
 if TYPE_CHECKING:   # imported when a worker starts: a warm build starts none (~4 ms)
     import subprocess
 
@@ -35,6 +37,78 @@ def command(module: str) -> list[str]:
     return [sys.executable, "-c", boot, *sys.path] if sys.executable else []
 
 
+# Workers started ahead of their `run` (`start_ahead`): by run name, each with the
+# header it was sent, so that a `run` takes only those ready for its own jobs.
+_AHEAD: dict[str, list[tuple[bytes, subprocess.Popen[bytes]]]] = {}
+_AHEAD_LOCK = threading.Lock()
+
+
+def start_ahead(name: str, count: int, start: Callable[[], list[str]],
+                header: Callable[[], bytes]) -> None:
+    """Start `count` workers for the next `run` called `name`, and send them `header()`
+    now, so that they start up (interpreter, imports) while this process does other
+    work. That `run` takes them if its header is the same; `drop_ahead` stops the rest."""
+    import subprocess
+
+    sent = header() if count > 0 else b""
+    for _ in range(count):
+        args = start()
+        if not args:
+            return
+        try:
+            process = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                       stderr=subprocess.DEVNULL, env=heap.child_env())
+        except OSError:
+            return   # started when the work comes, or the work is done here
+        try:
+            assert process.stdin is not None
+            process.stdin.write(sent)
+            process.stdin.flush()
+        except OSError:
+            _close(process)
+            return
+        with _AHEAD_LOCK:
+            _AHEAD.setdefault(name, []).append((sent, process))
+
+
+def drop_ahead(name: str) -> None:
+    """Stop the workers `start_ahead` started for `name` that no `run` took."""
+    with _AHEAD_LOCK:
+        left = _AHEAD.pop(name, [])
+    for _, process in left:
+        _close(process)
+
+
+def _take_ahead(name: str, header: Callable[[], bytes], count: int
+                ) -> list[subprocess.Popen[bytes]]:
+    """Return up to `count` workers started ahead for `name` and sent `header()`."""
+    with _AHEAD_LOCK:
+        if count <= 0 or not _AHEAD.get(name):
+            return []
+        ready = _AHEAD[name]
+        sent = header()
+        taken = [p for h, p in ready if h == sent][:count]
+        _AHEAD[name] = [(h, p) for h, p in ready if p not in taken]
+    return taken
+
+
+def _close(process: subprocess.Popen[bytes]) -> None:
+    """Let a worker exit (its input ends), and wait for it; kill one that does not."""
+    import subprocess   # imported already: a process was started
+
+    for pipe in (process.stdin, process.stdout):
+        try:
+            if pipe is not None:
+                pipe.close()
+        except OSError:
+            pass
+    try:
+        process.wait(timeout=5)   # it exits as soon as its input ends
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def run(jobs: Sequence[J], workers: int, here: Callable[[J], R], *,
         start: Callable[[], list[str]], header: Callable[[], bytes],
         valid: Callable[[object], bool], name: str) -> list[R]:
@@ -45,7 +119,9 @@ def run(jobs: Sequence[J], workers: int, here: Callable[[J], R], *,
     """
     results: list[R | None] = [None] * len(jobs)
     queue = _Queue(len(jobs))
-    crew = [_Worker(queue, start, header, jobs, results, valid) for _ in range(workers)]
+    ahead = _take_ahead(name, header, workers)
+    crew = [_Worker(queue, start, header, jobs, results, valid,
+                    ahead[n] if n < len(ahead) else None) for n in range(workers)]
     threads = [threading.Thread(target=w.run, name=name, daemon=True) for w in crew]
     try:
         for t in threads:
@@ -104,31 +180,23 @@ class _Worker:
 
     def __init__(self, queue: _Queue, start: Callable[[], list[str]],
                  header: Callable[[], bytes], jobs: Sequence[object], results: list,
-                 valid: Callable[[object], bool]) -> None:
+                 valid: Callable[[object], bool],
+                 process: subprocess.Popen[bytes] | None = None) -> None:
         self._queue, self._start, self._header = queue, start, header
         self._jobs, self._results, self._valid = jobs, results, valid
         self._lock = threading.Lock()
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process = process    # started ahead (`start_ahead`), its header sent
+        self._started_ahead = process is not None
         self._killed = self._busy = False
 
     def run(self) -> None:
         """Start the worker, feed it jobs until none are left, then let it exit."""
         try:
-            args = self._start()
-            if not args:
+            if not self._started_ahead and not self._launch():
                 return
-            import subprocess
-
-            with self._lock:
-                if self._killed:
-                    return
-                self._process = subprocess.Popen(args, stdin=subprocess.PIPE,
-                                                 stdout=subprocess.PIPE,
-                                                 stderr=subprocess.DEVNULL)
+            assert self._process is not None
             send, receive = self._process.stdin, self._process.stdout
             assert send is not None and receive is not None
-            send.write(self._header())
-            send.flush()
             while (k := self._take()) is not None:
                 pickle.dump(self._jobs[k], send, pickle.HIGHEST_PROTOCOL)
                 send.flush()
@@ -140,6 +208,24 @@ class _Worker:
             pass
         finally:
             self._finish()
+
+    def _launch(self) -> bool:
+        """Start the worker process and send it the header; False if none was started."""
+        args = self._start()
+        if not args:
+            return False
+        import subprocess
+
+        with self._lock:
+            if self._killed:
+                return False
+            self._process = subprocess.Popen(args, stdin=subprocess.PIPE,
+                                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                             env=heap.child_env())
+        assert self._process.stdin is not None
+        self._process.stdin.write(self._header())
+        self._process.stdin.flush()
+        return True
 
     def _take(self) -> int | None:
         with self._lock:
@@ -157,18 +243,5 @@ class _Worker:
                 self._process.kill()
 
     def _finish(self) -> None:
-        process = self._process
-        if process is None:
-            return
-        import subprocess   # imported already: a process was started
-        for pipe in (process.stdin, process.stdout):
-            try:
-                if pipe is not None:
-                    pipe.close()
-            except OSError:
-                pass
-        try:
-            process.wait(timeout=5)   # it exits as soon as its input ends
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if self._process is not None:
+            _close(self._process)

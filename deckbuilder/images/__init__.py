@@ -221,8 +221,10 @@ def normalise_each(sources: Mapping[Path, Sequence[Location]], theme: Theme, asp
     workers = _workers(sum(size for _, size in costs.values()), jobs)
     if progress:
         progress(f"normalising images: {len(todo)} to read, {len(done)} unchanged")
+    outcomes = pool.run(todo, workers, _normalise_one)
+    pool.drop_ahead()   # started for more work than there was
     failed: dict[Path, BaseException] = {}
-    for job, outcome in zip(todo, pool.run(todo, workers, _normalise_one)):
+    for job, outcome in zip(todo, outcomes):
         path = given[job.source]
         if isinstance(outcome, _Done):
             index.record(job.source, outcome.seen, outcome.key, outcome.result)
@@ -235,6 +237,19 @@ def normalise_each(sources: Mapping[Path, Sequence[Location]], theme: Theme, asp
         failed[path] = outcome
     _save(index)
     return dict(sorted(done.items())), dict(sorted(failed.items()))
+
+
+def start_workers_ahead() -> None:
+    """Start the worker processes a `normalise` with much to read starts, now: they start
+    up (~0.2 s of CPU each) while this process does other work first. The next
+    `normalise` takes them, and stops any it does not need; `drop_workers_ahead` stops
+    them when no `normalise` comes."""
+    pool.start_ahead(_workers(WORKERS_FROM_BYTES, None), _normalise_one)
+
+
+def drop_workers_ahead() -> None:
+    """Stop the worker processes `start_workers_ahead` started that are still unused."""
+    pool.drop_ahead()
 
 
 def _workers(size: int, jobs: int | None) -> int:
