@@ -75,7 +75,8 @@ def drop_ahead(name: str) -> None:
     """Stop the workers `start_ahead` started for `name` that no `run` took."""
     with _AHEAD_LOCK:
         left = _AHEAD.pop(name, [])
-    for _, process in left:
+    for _, process in left:   # killed: one still starting up would only be waited for
+        process.kill()
         _close(process)
 
 

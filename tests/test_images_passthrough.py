@@ -127,6 +127,20 @@ def test_a_fitting_jpeg_is_its_own_bytes_less_the_metadata_segments(th, tmp_path
     assert SECRET not in out and pixels(out) == pixels(source.read_bytes())
 
 
+def test_a_file_with_nothing_to_cut_is_not_copied_by_the_stripper(tmp_path):
+    # Most screenshots carry no metadata: their bytes are handed on, not sliced and
+    # joined again (two 0.4 MB copies a screenshot).
+    plain_png, plain_jpeg = io.BytesIO(), io.BytesIO()
+    shot().save(plain_png, "PNG")
+    shot().save(plain_jpeg, "JPEG", quality=80)
+    for cut, data in ((strip.png, plain_png.getvalue()), (strip.jpeg, plain_jpeg.getvalue())):
+        stripped = cut(data, True)
+        assert stripped is not None and stripped.data is data
+    tagged = png_with_metadata(tmp_path / "shot.png").read_bytes()
+    stripped = strip.png(tagged, True)
+    assert stripped is not None and len(stripped.data) < len(tagged)
+
+
 def test_a_palette_png_with_transparency_passes_through(th, tmp_path):
     source = tmp_path / "icon.png"
     im = shot((120, 80)).convert("P")

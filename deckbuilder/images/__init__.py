@@ -38,6 +38,7 @@ PIPELINE_VERSION = "5"        # bump when the output of `convert.make` changes
 CANVAS_PPI = 96               # canvas px per inch: 1280 px across a 13.333 in slide
 # Worker processes are started when the images to normalise hold this many bytes.
 WORKERS_FROM_BYTES = 4_000_000
+MADE = ("jpg", "png")          # the extensions `convert.make` gives its files
 QR_MODULE_PX = 16             # PNG pixels per QR module: sharp even on a full-screen slide
 
 
@@ -111,13 +112,13 @@ def _normalise_one(job: _Job) -> _Done:
     seen = Seen(st.st_size, st.st_mtime_ns, st.st_ino, recorded, sha)
     key = _key(sha, job)
     folder = job.root / key[:2]
-    for path in sorted(folder.glob(f"{key}.*")) if folder.is_dir() else []:
+    for path in (folder / f"{key}.{ext}" for ext in MADE):
         try:
             with Image.open(path, formats=PILLOW_FORMATS) as im:
                 if convert.clean(im) and used(path):   # marked as used, for pruning
                     return _Done(seen, key, _result(path, im.width, im.height))
         except FileNotFoundError:
-            continue   # pruned by another run since the glob: made again below
+            continue   # not made yet, or pruned by another run: made below
         path.unlink(missing_ok=True)  # written by a version that kept comments or profiles
     blob, ext, width, height = convert.make(data, job.box, job.limit, job.quality, job.checked)
     try:   # written in the cache's tmp/, where the next run finds what a killed one left
