@@ -562,6 +562,9 @@ def run_size(inp: Inputs, cases: list[Case], tools: Tools, repeat: int, interval
                 continue
             s = scratch[c.key]
             c.prepare(s, i)
+            # What earlier runs wrote (and the deletion of their outputs) goes to disk now,
+            # untimed: otherwise the writeback lands on whichever case comes next.
+            os.sync()
             run, done = measure(c.command(s), c.cwd, env, interval, timeout)
             out = c.output(s)
             if done.returncode or not out.exists():
