@@ -64,7 +64,7 @@ def _largest_box(theme: Theme, aspect: str) -> tuple[float, float]:
 
 
 def pass_limit(theme: Theme, aspect: str) -> tuple[int, int]:
-    """Return the largest pixel size passed through as it is: the content area at
+    """Return the largest pixel size passed through as it is: the largest box at
     `images.max_ppi` (350 in the default theme, against 150 for `images.ppi`). A
     screenshot of a whole HiDPI screen is sharper on a 4K projector as it is, and
     re-encoding it would cost a decode, a resample and an encode to save few bytes (or
@@ -255,7 +255,7 @@ def drop_workers_ahead() -> None:
 
 def _workers(size: int, jobs: int | None) -> int:
     """Return how many worker processes to start for `size` bytes of images: none for a
-    little work (starting one costs ~0.5 s of CPU), else one per core besides this
+    little work (starting one costs ~0.2 s of CPU), else one per core besides this
     process (or `jobs` - 1)."""
     if jobs is not None:
         return jobs - 1
