@@ -117,8 +117,10 @@ def _normalise_one(job: _Job) -> _Done:
             with Image.open(path, formats=PILLOW_FORMATS) as im:
                 if convert.clean(im) and used(path):   # marked as used, for pruning
                     return _Done(seen, key, _result(path, im.width, im.height))
-        except FileNotFoundError:
-            continue   # not made yet, or pruned by another run: made below
+        except (FileNotFoundError, NotADirectoryError):
+            # Not made yet, or pruned by another run: made below (a cache "folder" that
+            # is a file is told by the write, as a cache that cannot be written).
+            continue
         path.unlink(missing_ok=True)  # written by a version that kept comments or profiles
     blob, ext, width, height = convert.make(data, job.box, job.limit, job.quality, job.checked)
     try:   # written in the cache's tmp/, where the next run finds what a killed one left
