@@ -31,7 +31,7 @@ def keep_freed_memory() -> bool:
 
     Nothing is changed where the user set either variable (their choice stands) or
     where the C library is not glibc."""
-    if any(name in os.environ for name in ENV) or not sys.platform.startswith("linux"):
+    if _user_set() or not sys.platform.startswith("linux"):
         return False
     import ctypes   # ~4 ms; only here
 
@@ -48,6 +48,9 @@ def keep_freed_memory() -> bool:
 def child_env() -> dict[str, str] | None:
     """Return the environment a worker process is started with: this one's, its malloc
     tuned as `keep_freed_memory` tunes this process (None: this one's, unchanged)."""
-    if any(name in os.environ for name in ENV):
-        return None
-    return {**os.environ, **ENV}
+    return None if _user_set() else {**os.environ, **ENV}
+
+
+def _user_set() -> bool:
+    """Return whether the user set either of `ENV`'s variables (their choice stands)."""
+    return any(name in os.environ for name in ENV)

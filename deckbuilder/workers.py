@@ -48,22 +48,17 @@ def start_ahead(name: str, count: int, start: Callable[[], list[str]],
     """Start `count` workers for the next `run` called `name`, and send them `header()`
     now, so that they start up (interpreter, imports) while this process does other
     work. That `run` takes them if its header is the same; `drop_ahead` stops the rest."""
-    import subprocess
-
     sent = header() if count > 0 else b""
     for _ in range(count):
         args = start()
         if not args:
             return
         try:
-            process = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                       stderr=subprocess.DEVNULL, env=heap.child_env())
+            process = _spawn(args)
         except OSError:
             return   # started when the work comes, or the work is done here
         try:
-            assert process.stdin is not None
-            process.stdin.write(sent)
-            process.stdin.flush()
+            _send(process, sent)
         except OSError:
             _close(process)
             return
@@ -91,6 +86,21 @@ def _take_ahead(name: str, header: Callable[[], bytes], count: int
         taken = [p for h, p in ready if h == sent][:count]
         _AHEAD[name] = [(h, p) for h, p in ready if p not in taken]
     return taken
+
+
+def _spawn(args: list[str]) -> subprocess.Popen[bytes]:
+    """Start a worker process: jobs in on its stdin, answers out on its stdout, its malloc
+    tuned as this one's (`heap`)."""
+    import subprocess
+
+    return subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, env=heap.child_env())
+
+
+def _send(process: subprocess.Popen[bytes], data: bytes) -> None:
+    assert process.stdin is not None
+    process.stdin.write(data)
+    process.stdin.flush()
 
 
 def _close(process: subprocess.Popen[bytes]) -> None:
@@ -215,17 +225,11 @@ class _Worker:
         args = self._start()
         if not args:
             return False
-        import subprocess
-
         with self._lock:
             if self._killed:
                 return False
-            self._process = subprocess.Popen(args, stdin=subprocess.PIPE,
-                                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                             env=heap.child_env())
-        assert self._process.stdin is not None
-        self._process.stdin.write(self._header())
-        self._process.stdin.flush()
+            self._process = _spawn(args)
+        _send(self._process, self._header())
         return True
 
     def _take(self) -> int | None:
