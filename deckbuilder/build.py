@@ -22,7 +22,7 @@ from deckbuilder import theme as theme_mod
 from deckbuilder import theme_images
 from deckbuilder.check import CheckReport, unreadable_diagnostics
 from deckbuilder.check import check as check_talk
-from deckbuilder.errors import BuildError, Diagnostic, Location, check, error
+from deckbuilder.errors import BuildError, Diagnostic, Location, check, error, errors_in
 from deckbuilder.fsutil import Batch, cache_root
 from deckbuilder.model import QR_IMAGE, Deck, Normalised, Pick, Talk, Template, Vault
 from deckbuilder.pixels import Unreadable
@@ -136,10 +136,31 @@ def remote_uses(report: CheckReport) -> dict[Path, list[Location]]:
     return uses
 
 
+class _Late:
+    """The verdicts on the images passed through unverified, which come while the deck
+    is drawn (`images.Verifying`), told as `check` would have told them."""
+
+    def __init__(self, verifying: images_mod.Verifying, report: CheckReport,
+                 uses: dict[Path, list[Location]], allow_missing: bool) -> None:
+        self._verifying, self._report = verifying, report
+        self._uses, self._allow_missing = uses, allow_missing
+
+    def problems(self) -> list[Diagnostic]:
+        """Return an error per use of an unreadable one (waiting for the last verdict)."""
+        return _failures(self._report, self._verifying.failed(), self._uses,
+                         self._allow_missing)
+
+    def cancel(self) -> None:
+        """Stop verifying: the build stops."""
+        self._verifying.cancel()
+
+
 def _images(report: CheckReport, theme: theme_mod.Theme, allow_missing: bool,
             cache_dir: Path | None, say: Progress = lambda _stage: None
-            ) -> tuple[dict[str, Normalised], list[Diagnostic]]:
-    """Return the normalised images by vault-relative path, and any that failed."""
+            ) -> tuple[dict[str, Normalised], list[Diagnostic], _Late]:
+    """Return the normalised images by vault-relative path, any that failed, and the
+    verdicts to come on those passed through unverified (not with `allow_missing`, which
+    plans a placeholder for an unreadable one)."""
     vault = report.vault
     known_bad = {p for p in (vault.file(x.image) for x in report.image_problems) if p}
     uses = image_uses(report.picks, vault, known_bad)
@@ -147,16 +168,11 @@ def _images(report: CheckReport, theme: theme_mod.Theme, allow_missing: bool,
     # `check` left the picked files to verify here (the cache vouched for the others),
     # and verified every downloaded one.
     checked = (set(uses) - report.unverified) | set(downloaded)
-    done, failed = images_mod.normalise_each(uses | downloaded, theme, report.talk.aspect,
-                                             cache_dir, checked=checked, progress=say)
-    # What check would have said of an unreadable file, it says here, in its words.
-    reasons = {p: str(e) for p, e in failed.items()
-               if isinstance(e, Unreadable) and p in report.unverified}
-    problems = unreadable_diagnostics(report, reasons, allow_missing)
-    others = images_mod.describe({p: e for p, e in failed.items() if p not in reasons}, uses)
-    if allow_missing:  # drawn as marked placeholders instead
-        others = [Diagnostic("warning", d.message, d.location) for d in others]
-    problems += others
+    done, failed, verifying = images_mod.normalise_each(
+        uses | downloaded, theme, report.talk.aspect, cache_dir, checked=checked,
+        progress=say, defer=not allow_missing)
+    late = _Late(verifying, report, uses, allow_missing)
+    problems = _failures(report, failed, uses, allow_missing)
     # Planned by vault path; a downloaded image by its URL (ImageRef.key).
     url_of = {path: url for url, path in report.remote.items()}
     found = {url_of.get(p) or p.relative_to(vault.root).as_posix(): n for p, n in done.items()}
@@ -164,7 +180,20 @@ def _images(report: CheckReport, theme: theme_mod.Theme, allow_missing: bool,
         found[QR_IMAGE] = images_mod.qr_code(report.talk.slides_url, cache_dir)
     own, bad = theme_images.prepare(theme, report.talk.aspect, cache_dir)  # logo, backgrounds
     found.update(own)
-    return found, problems + bad
+    return found, problems + bad, late
+
+
+def _failures(report: CheckReport, failed: dict[Path, BaseException],
+              uses: dict[Path, list[Location]], allow_missing: bool) -> list[Diagnostic]:
+    """Return an error per use of each image that could not be normalised (a warning with
+    `allow_missing`): what check would have said of an unreadable one, in its words."""
+    reasons = {p: str(e) for p, e in failed.items()
+               if isinstance(e, Unreadable) and p in report.unverified}
+    problems = unreadable_diagnostics(report, reasons, allow_missing)
+    others = images_mod.describe({p: e for p, e in failed.items() if p not in reasons}, uses)
+    if allow_missing:  # drawn as marked placeholders instead
+        others = [Diagnostic("warning", d.message, d.location) for d in others]
+    return problems + others
 
 
 def _formats(formats: Sequence[str]) -> list[str]:
@@ -221,26 +250,32 @@ def _build(spec_path: Path, formats: Sequence[str], out_dir: Path | None, strict
     targets = [TARGETS[fmt](out, talk.name, single_file=single_file) for fmt in wanted]
     check(claim_outputs(talk, out, targets), strict, BuildError)
     theme = theme_mod.load(talk.theme, talk.path.parent, cache_root(cache_dir))
-    images, problems = _images(report, theme, allow_missing, cache_dir, say)
-    diags = list(report.diagnostics) + theme_mod.shadows(theme) + problems
-    check(diags, strict, BuildError)
-    say("planning slides")
-    template = _template(talk, report, theme)
-    memo_file = layout.memo_path(talk.path, cache_dir)
-    memo = layout.load_memo(memo_file)   # entries planned by the last build of this talk
-    cache_mod.used(memo_file)   # its last use, for pruning
-    deck, planned = layout.plan(talk, report.picks, theme, images, template, memo)
-    diags += planned
-    check(diags, strict, BuildError)
-    outputs, batch = [], Batch()
-    for fmt, target in zip(wanted, targets):
-        say(f"rendering {fmt}")
-        try:
-            outputs.append(RENDERERS[fmt](deck, out, talk.name, batch, theme=theme,
-                                          single_file=single_file, cdn=cdn,
-                                          cache_dir=cache_dir))
-        except OSError as e:
-            raise BuildError(f"cannot write {target}: {e.strerror or e}") from None
+    images, problems, late = _images(report, theme, allow_missing, cache_dir, say)
+    try:
+        diags = list(report.diagnostics) + theme_mod.shadows(theme) + problems
+        _stop_if_errors(diags, late, strict)
+        say("planning slides")
+        template = _template(talk, report, theme)
+        memo_file = layout.memo_path(talk.path, cache_dir)
+        memo = layout.load_memo(memo_file)   # entries planned by the last build of this talk
+        cache_mod.used(memo_file)   # its last use, for pruning
+        deck, planned = layout.plan(talk, report.picks, theme, images, template, memo)
+        diags += planned
+        _stop_if_errors(diags, late, strict)
+        outputs, batch = [], Batch()
+        for fmt, target in zip(wanted, targets):
+            say(f"rendering {fmt}")
+            try:
+                outputs.append(RENDERERS[fmt](deck, out, talk.name, batch, theme=theme,
+                                              single_file=single_file, cdn=cdn,
+                                              cache_dir=cache_dir))
+            except OSError as e:
+                raise BuildError(f"cannot write {target}: {e.strerror or e}") from None
+        # The pictures passed through unverified were verified meanwhile, by the workers.
+        diags += late.problems()
+        check(diags, strict, BuildError)
+    finally:
+        late.cancel()   # a build stopped on its way: no more verifying
     # The memo before the outputs: once they are in place, nothing is left to do that a
     # stop (SIGTERM) could interrupt, and a memo of a deck not written is harmless.
     layout.save_memo(memo, memo_file)
@@ -254,6 +289,13 @@ def _build(spec_path: Path, formats: Sequence[str], out_dir: Path | None, strict
                        tuple(d for d in diags if not d.is_error),
                        tuple(sorted(image_uses(report.picks, report.vault))), deck, talk,
                        theme, report.vault)
+
+
+def _stop_if_errors(diags: list[Diagnostic], late: _Late, strict: bool) -> None:
+    """Raise BuildError if `diags` holds errors, telling the late verdicts too (every
+    problem in one run)."""
+    if errors_in(diags, strict):
+        check(diags + late.problems(), strict, BuildError)
 
 
 def _template(talk: Talk, report: CheckReport, theme: theme_mod.Theme) -> Template | None:

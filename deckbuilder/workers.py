@@ -1,4 +1,4 @@
-"""Worker processes that live for one call only: the vault reader's and the image stage's.
+"""Worker processes that live for one build at most: the vault reader's and the image stage's.
 
 Workers are fresh interpreters started with `subprocess` (`python -c` running a worker
 module's `main`), never forks: that is safe while other threads run (`serve`'s HTTP
@@ -6,7 +6,9 @@ and watcher threads), inherits no locks, leaves nothing behind (no resource trac
 forkserver, no multiprocessing state) and never re-imports the caller's `__main__`.
 Each worker is sent a header once, then takes the next job from the same queue as this
 process, which works through jobs too: a worker that is slow to start or that fails
-costs only speed, since whatever no worker finished is done here, in order.
+costs only speed, since whatever no worker finished is done here, in order. A run may
+also go on in the background (`begin`), and keep its workers for the next run of the
+same kind (the image stage verifies, while the deck is drawn, what it passed through).
 
 The protocol is pickles over the worker's stdin and stdout: the header's bytes, then
 for each job one pickled job in and one pickled answer out.
@@ -19,7 +21,7 @@ import pickle
 import signal
 import sys
 import threading
-from typing import IO, TYPE_CHECKING, Callable, Sequence, TypeVar
+from typing import IO, TYPE_CHECKING, Callable, Generic, Sequence, TypeVar
 
 from deckbuilder import heap
 
@@ -128,30 +130,79 @@ def run(jobs: Sequence[J], workers: int, here: Callable[[J], R], *,
 
     An answer a worker sends that is not `valid` stops that worker; its job is done here.
     """
-    results: list[R | None] = [None] * len(jobs)
-    queue = _Queue(len(jobs))
-    ahead = _take_ahead(name, header, workers)
-    crew = [_Worker(queue, start, header, jobs, results, valid,
-                    ahead[n] if n < len(ahead) else None) for n in range(workers)]
-    threads = [threading.Thread(target=w.run, name=name, daemon=True) for w in crew]
-    try:
-        for t in threads:
-            t.start()
-        while (k := queue.take()) is not None:
-            results[k] = here(jobs[k])
-    except BaseException:
-        for w in crew:   # interrupted: the workers' results are not waited for
+    return begin(jobs, workers, here, start=start, header=header, valid=valid,
+                 name=name).results()
+
+
+def begin(jobs: Sequence[J], workers: int, here: Callable[[J], R], *,
+          start: Callable[[], list[str]], header: Callable[[], bytes],
+          valid: Callable[[object], bool], name: str, keep: bool = False) -> Running[R]:
+    """Start `run`'s work in the background: up to `workers` worker processes take jobs
+    while this process does something else; its `results()` does the rest here.
+
+    `keep`: the workers that are still sound when the jobs are done are kept for the next
+    run called `name` with the same header (as if started ahead; `drop_ahead` stops them).
+    """
+    return Running(jobs, workers, here, start, header, valid, name, keep)
+
+
+class Running(Generic[R]):
+    """Jobs being done by worker processes (`begin`), until `results()`."""
+
+    def __init__(self, jobs: Sequence[J], workers: int, here: Callable[[J], R],
+                 start: Callable[[], list[str]], header: Callable[[], bytes],
+                 valid: Callable[[object], bool], name: str, keep: bool) -> None:
+        self._jobs, self._here = jobs, here
+        self._results: list[R | None] = [None] * len(jobs)
+        self._queue = _Queue(len(jobs))
+        ahead = _take_ahead(name, header, workers)
+        park = (lambda process: _park(name, header(), process)) if keep else None
+        self._crew = [_Worker(self._queue, start, header, jobs, self._results, valid,
+                              ahead[n] if n < len(ahead) else None, park)
+                      for n in range(workers)]
+        self._threads = [threading.Thread(target=w.run, name=name, daemon=True)
+                         for w in self._crew]
+        try:
+            for t in self._threads:
+                t.start()
+        except BaseException:
+            self._stop()
+            raise
+
+    def results(self) -> list[R]:
+        """Return each job's result, in order, doing here what no worker has taken."""
+        try:
+            while (k := self._queue.take()) is not None:
+                self._results[k] = self._here(self._jobs[k])
+        except BaseException:
+            for w in self._crew:   # interrupted: the workers' results are not waited for
+                w.kill()
+            raise
+        finally:
+            self._stop()
+        # A job whose worker failed is done here.
+        return [r if r is not None else self._here(self._jobs[k])
+                for k, r in enumerate(self._results)]
+
+    def cancel(self) -> None:
+        """Stop the workers now; no result is wanted."""
+        for w in self._crew:
             w.kill()
-        raise
-    finally:
-        queue.close()
-        for w in crew:   # one still starting up would only be waited for
+        self._stop()
+
+    def _stop(self) -> None:
+        self._queue.close()
+        for w in self._crew:   # one still starting up would only be waited for
             w.kill(unless_busy=True)
-        for t in threads:   # a stop (SIGTERM) may come before every thread has started
+        for t in self._threads:   # a stop (SIGTERM) may come before every thread has started
             if t.ident is not None:
                 t.join()
-    # A job whose worker failed is done here.
-    return [r if r is not None else here(jobs[k]) for k, r in enumerate(results)]
+
+
+def _park(name: str, sent: bytes, process: subprocess.Popen[bytes]) -> None:
+    """Keep a sound, idle worker that was sent `sent` for the next run called `name`."""
+    with _AHEAD_LOCK:
+        _AHEAD.setdefault(name, []).append((sent, process))
 
 
 def pipes() -> tuple[IO[bytes], IO[bytes]]:
@@ -192,16 +243,19 @@ class _Worker:
     def __init__(self, queue: _Queue, start: Callable[[], list[str]],
                  header: Callable[[], bytes], jobs: Sequence[object], results: list,
                  valid: Callable[[object], bool],
-                 process: subprocess.Popen[bytes] | None = None) -> None:
+                 process: subprocess.Popen[bytes] | None = None,
+                 park: Callable[[subprocess.Popen[bytes]], None] | None = None) -> None:
         self._queue, self._start, self._header = queue, start, header
         self._jobs, self._results, self._valid = jobs, results, valid
         self._lock = threading.Lock()
         self._process = process    # started ahead (`start_ahead`), its header sent
         self._started_ahead = process is not None
-        self._killed = self._busy = False
+        self._park = park          # where a sound worker goes when the jobs are done
+        self._killed = self._busy = self._sound = self._stopped = self._closing = False
 
     def run(self) -> None:
-        """Start the worker, feed it jobs until none are left, then let it exit."""
+        """Start the worker, feed it jobs until none are left, then let it exit (or
+        park it)."""
         try:
             if not self._started_ahead and not self._launch():
                 return
@@ -215,6 +269,8 @@ class _Worker:
                 if not self._valid(answer):
                     return
                 self._results[k] = answer
+            with self._lock:   # every answer it gave was valid, and it is not busy
+                self._sound = not self._stopped
         except Exception:   # noqa: BLE001 - any failure: this process does the job itself
             pass
         finally:
@@ -239,14 +295,24 @@ class _Worker:
             return k
 
     def kill(self, unless_busy: bool = False) -> None:
-        """Stop the worker now, or only if it is not doing a job."""
+        """Stop the worker now, or only if it is not doing a job (then one that is to be
+        parked takes no more jobs, and is parked)."""
         with self._lock:
             if unless_busy and self._busy:
                 return
             self._killed = True
-            if self._process is not None:
-                self._process.kill()
+            if not (unless_busy and self._park):
+                self._stopped, self._sound = True, False
+                if self._process is not None and not self._closing:   # (it is exiting)
+                    self._process.kill()
 
     def _finish(self) -> None:
-        if self._process is not None:
+        if self._process is None:
+            return
+        with self._lock:
+            park = self._park if self._sound and self._process.poll() is None else None
+            self._closing = park is None
+        if park is not None:
+            park(self._process)
+        else:
             _close(self._process)

@@ -1,11 +1,14 @@
 """Worker processes started ahead of their work: a talk's first build starts the image
-stage's workers while `check` reads the vault; the image stage takes them, and every
-one it does not take is stopped."""
+stage's workers while `check` reads the vault; the image stage takes them (and keeps
+them from its first run to the second, which works in the background), and every one
+it does not take is stopped."""
 
 from __future__ import annotations
 
 import os
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +26,12 @@ def whose(job: int) -> tuple[int, int]:
 
 def other(job: int) -> int:
     return -job
+
+
+def touch(path: str) -> int:
+    """A job that leaves a mark, so that a test can see it done before asking."""
+    Path(path).touch()
+    return os.getpid()
 
 
 def _ahead() -> list:
@@ -56,6 +65,35 @@ def test_a_run_for_other_jobs_leaves_them_and_drop_stops_them(monkeypatch):
     assert _ahead() == [process] and process.poll() is None   # not for `other`'s jobs
     pool.drop_ahead()
     assert _ahead() == [] and process.poll() is not None   # stopped, and waited for
+
+
+def test_a_run_that_keeps_its_workers_hands_them_to_a_run_in_the_background(
+        monkeypatch, tmp_path):
+    pool.start_ahead(1, touch)
+    (process,) = _ahead()
+    monkeypatch.setattr(pool, "command", lambda: [])   # no other worker can start
+    first = [str(tmp_path / f"a{n}") for n in range(5)]
+    assert len(pool.run(first, 1, touch, keep=True)) == 5
+    assert _ahead() == [process] and process.poll() is None   # kept, still running
+    second = [str(tmp_path / f"b{n}") for n in range(5)]
+    running = pool.begin(second, 1, touch)
+    assert _ahead() == []   # taken
+    deadline = time.monotonic() + 30
+    while not all(map(os.path.exists, second)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    # Done by the worker while this process only waited: nobody asked for the results.
+    assert all(map(os.path.exists, second))
+    assert running.results() == [process.pid] * 5
+    assert process.wait(timeout=10) == 0   # its input ended: it exited
+
+
+def test_a_cancelled_run_stops_its_workers(monkeypatch, tmp_path):
+    pool.start_ahead(1, whose)
+    (process,) = _ahead()
+    monkeypatch.setattr(pool, "command", lambda: [])
+    running = pool.begin(list(range(3)), 1, whose)
+    running.cancel()
+    assert process.wait(timeout=10) != 0 and _ahead() == []   # killed, not kept
 
 
 def test_a_worker_that_cannot_start_ahead_costs_nothing():

@@ -9,6 +9,13 @@ reproducible and python-pptx stores an image used twice only once.
 
 Results live in a content-addressed cache; its `index` maps a source's path, size and
 mtime to its content hash and results, so a warm rebuild reads no image at all.
+
+A source `check` has not decoded is verified as `check` would (`pixels.unreadable`):
+re-encoding proves it; a file passed through is verified after it was written, by
+the workers, while the build draws the deck with it (`normalise_each(defer=True)`),
+and the build writes no deck until every verdict is in. The index records a result
+only once it is known to decode, so a cached file the index does not record (one a
+stopped build left) is verified again before it is used.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from deckbuilder.fsutil import cache_root, cache_write, clean_stale
 from deckbuilder.images import pool
 from deckbuilder.images.index import Index, Result, Seen, forget_missing, now_ns, referenced
 from deckbuilder.model import CANVAS, Normalised
-from deckbuilder.pixels import PILLOW_FORMATS, SIGNATURE
+from deckbuilder.pixels import PILLOW_FORMATS, SIGNATURE, Unreadable, unreadable
 from deckbuilder.theme import Theme
 
 PIPELINE_VERSION = "5"        # bump when the output of `convert.make` changes
@@ -82,6 +89,7 @@ class _Job:
     limit: tuple[int, int]     # the largest image passed through as it is
     quality: int
     checked: bool      # `check` decoded it in this run: passed through without decoding
+    defer: bool = False   # passed through unverified: the caller verifies it (`_Verify`)
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,22 @@ class _Done:
     seen: Seen
     key: str
     result: Result
+    proven: bool = False   # this job decoded or verified the pixels
+
+
+@dataclass(frozen=True)
+class _Verify:
+    """A normalised file to verify as `check` verifies an image (`pixels.unreadable`)."""
+
+    path: Path
+
+
+def _work(job: _Job | _Verify) -> _Done | str | None:
+    """Do one job of the image stage: normalise a source (`_Done`), or verify a file
+    passed through (why it is unreadable, or None)."""
+    if isinstance(job, _Verify):
+        return unreadable(job.path)
+    return _normalise_one(job)
 
 
 def _key(sha256: str, job: _Job) -> str:
@@ -115,6 +139,7 @@ def _normalise_one(job: _Job) -> _Done:
     for path in (folder / f"{key}.{ext}" for ext in MADE):
         try:
             with Image.open(path, formats=PILLOW_FORMATS) as im:
+                # Trusted if the index records it (the caller knows), else verified.
                 if convert.clean(im) and used(path):   # marked as used, for pruning
                     return _Done(seen, key, _result(path, im.width, im.height))
         except (FileNotFoundError, NotADirectoryError):
@@ -122,12 +147,13 @@ def _normalise_one(job: _Job) -> _Done:
             # is a file is told by the write, as a cache that cannot be written).
             continue
         path.unlink(missing_ok=True)  # written by a version that kept comments or profiles
-    blob, ext, width, height = convert.make(data, job.box, job.limit, job.quality, job.checked)
+    blob, ext, width, height, proven = convert.make(data, job.box, job.limit, job.quality,
+                                                    job.checked, job.defer)
     try:   # written in the cache's tmp/, where the next run finds what a killed one left
         path = cache_write(folder / f"{key}.{ext}", blob, job.root / "tmp")
     except OSError as e:   # a full disk is not an unreadable image
         raise BuildError(f"cannot write {e.filename}: {e.strerror or e}") from None
-    return _Done(seen, key, _result(path, width, height))
+    return _Done(seen, key, _result(path, width, height), proven)
 
 
 def _result(path: Path, width: int, height: int) -> Result:
@@ -182,7 +208,7 @@ def normalise(sources: Mapping[Path, Sequence[Location]], theme: Theme, aspect: 
     not verified again). `jobs`: processes to work in (default: one per core, when there
     is enough to do).
     """
-    done, failed = normalise_each(sources, theme, aspect, cache_dir, checked=checked, jobs=jobs)
+    done, failed, _ = normalise_each(sources, theme, aspect, cache_dir, checked=checked, jobs=jobs)
     return done, describe(failed, sources)
 
 
@@ -195,11 +221,18 @@ def describe(failed: Mapping[Path, BaseException], sources: Mapping[Path, Sequen
 
 def normalise_each(sources: Mapping[Path, Sequence[Location]], theme: Theme, aspect: str,
                    cache_dir: Path | None = None, *, checked: Collection[Path] = (),
-                   jobs: int | None = None, progress: Callable[[str], None] | None = None
-                   ) -> tuple[dict[Path, Normalised], dict[Path, BaseException]]:
-    """Return the normalised image per source path, and why each other one failed (an
-    unchecked source `check` would call unreadable: `pixels.Unreadable`). As `normalise`;
-    `progress` is told how many images there are to read, before the long part.
+                   jobs: int | None = None, progress: Callable[[str], None] | None = None,
+                   defer: bool = False
+                   ) -> tuple[dict[Path, Normalised], dict[Path, BaseException], Verifying]:
+    """Return the normalised image per source path, why each other one failed (an
+    unchecked source `check` would call unreadable: `pixels.Unreadable`), and the
+    verification of what was passed through. As `normalise`; `progress` is told how many
+    images there are to read, before the long part.
+
+    `defer`: the unchecked sources passed through are verified in the background, while
+    the caller draws the deck with them, and `Verifying.failed()` says which are
+    unreadable (the caller must not show a deck with them). Without it they are
+    verified before this returns, and an unreadable one is among the failed.
     """
     box, limit = target_size(theme, aspect), pass_limit(theme, aspect)
     quality = int(theme.get("images.jpeg_quality"))
@@ -210,7 +243,8 @@ def normalise_each(sources: Mapping[Path, Sequence[Location]], theme: Theme, asp
     todo: list[_Job] = []
     given: dict[Path, Path] = {}   # absolute path -> the path as the caller named it
     for path in sorted(sources):
-        job = _Job(Path(os.path.abspath(path)), root, box, limit, quality, path in checked)
+        job = _Job(Path(os.path.abspath(path)), root, box, limit, quality, path in checked,
+                   defer)
         given[job.source] = path
         hit = _cached(index, job)
         if hit is not None:
@@ -224,22 +258,66 @@ def normalise_each(sources: Mapping[Path, Sequence[Location]], theme: Theme, asp
     workers = _workers(sum(size for _, size in costs.values()), jobs)
     if progress:
         progress(f"normalising images: {len(todo)} to read, {len(done)} unchanged")
-    outcomes = pool.run(todo, workers, _normalise_one)
-    pool.drop_ahead()   # started for more work than there was
+    outcomes = pool.run(todo, workers, _work, keep=True)   # kept to verify
     failed: dict[Path, BaseException] = {}
+    unproven: list[tuple[Path, Path, _Done]] = []
     for job, outcome in zip(todo, outcomes):
         path = given[job.source]
         if isinstance(outcome, _Done):
-            index.record(job.source, outcome.seen, outcome.key, outcome.result)
             r = outcome.result
             done[path] = Normalised(path, index.path(outcome.key, r.ext), r.width, r.height)
+            # The index records only what is known to decode (`index`): what this run
+            # proved, and a cached file it recorded before.
+            if job.checked or outcome.proven or index.result(outcome.key) is not None:
+                index.record(job.source, outcome.seen, outcome.key, r)
+            else:
+                unproven.append((path, job.source, outcome))
             continue
         if isinstance(outcome, BuildError):
             raise outcome
+        assert isinstance(outcome, BaseException)   # a normalising job's only other answer
         _describe(path, outcome)   # a bug, not bad input, surfaces here with its traceback
         failed[path] = outcome
-    _save(index)
-    return dict(sorted(done.items())), dict(sorted(failed.items()))
+    verifying = Verifying(index, unproven, pool.begin(
+        [_Verify(done[path].path) for path, _, _ in unproven], workers, _work))
+    pool.drop_ahead()   # started, or kept, for more work than there was
+    if not defer:
+        for path, why in verifying.failed().items():
+            del done[path]
+            failed[path] = why
+    return dict(sorted(done.items())), dict(sorted(failed.items())), verifying
+
+
+class Verifying:
+    """Passed-through files being verified in the background (`normalise_each`)."""
+
+    def __init__(self, index: Index, unproven: list[tuple[Path, Path, _Done]],
+                 running: pool.Running) -> None:
+        self._index, self._unproven, self._running = index, unproven, running
+        self._failed: dict[Path, BaseException] | None = None
+
+    def failed(self) -> dict[Path, BaseException]:
+        """Return why each unreadable one is (`pixels.Unreadable`, in check's words),
+        by source path as the caller named it, once all are verified. The others are
+        recorded in the index now (and the index saved); a failed one's file is deleted."""
+        if self._failed is None:
+            self._failed = {}
+            for (path, source, done), verdict in zip(self._unproven, self._running.results()):
+                if verdict is None:
+                    self._index.record(source, done.seen, done.key, done.result)
+                    continue
+                self._index.path(done.key, done.result.ext).unlink(missing_ok=True)
+                self._failed[path] = verdict if isinstance(verdict, BaseException) \
+                    else Unreadable(verdict)
+            _save(self._index)
+        return dict(sorted(self._failed.items()))
+
+    def cancel(self) -> None:
+        """Stop verifying (the deck will not be shown); what was proven is recorded."""
+        if self._failed is None:
+            self._running.cancel()
+            self._failed = {}
+            _save(self._index)
 
 
 def start_workers_ahead() -> None:
@@ -247,7 +325,7 @@ def start_workers_ahead() -> None:
     up (~0.2 s of CPU each) while this process does other work first. The next
     `normalise` takes them, and stops any it does not need; `drop_workers_ahead` stops
     them when no `normalise` comes."""
-    pool.start_ahead(_workers(WORKERS_FROM_BYTES, None), _normalise_one)
+    pool.start_ahead(_workers(WORKERS_FROM_BYTES, None), _work)
 
 
 def drop_workers_ahead() -> None:

@@ -36,23 +36,27 @@ PASS_MODES = {"PNG": frozenset({"1", "L", "LA", "P", "RGB", "RGBA"}),
 
 
 def make(data: bytes, box: tuple[int, int], limit: tuple[int, int], quality: int,
-         checked: bool) -> tuple[bytes, str, int, int]:
-    """Return the normalised bytes, their extension and pixel size for one source image:
-    passed through when it needs nothing and fits `limit`, else re-encoded to fit `box`.
+         checked: bool, defer: bool = False) -> tuple[bytes, str, int, int, bool]:
+    """Return the normalised bytes, their extension and pixel size for one source image
+    (passed through when it needs nothing and fits `limit`, else re-encoded to fit
+    `box`), and whether this call proved that its pixels decode.
 
     `checked`: the caller has verified these bytes already (as `check` does), so a file
     passed through is not verified again. Unchecked ones are verified as `check` verifies
     (`pixels.unreadable`: a PNG's data proven to decode, anything else decoded), and an
     unreadable one raises `Unreadable` with check's words; a re-encoded one is decoded
     anyway, which proves it, and only when that fails is `check`'s verdict sought.
+    `defer`: a file passed through is left for the caller to verify (not proven).
     """
     try:
         passed = passed_through(data, limit)
         if passed is not None:
-            if not checked and (why := unreadable(io.BytesIO(data))):
+            if checked or defer:
+                return (*passed, False)
+            if why := unreadable(io.BytesIO(data)):
                 raise Unreadable(why)
-            return passed
-        return converted(data, box, quality)
+            return (*passed, True)
+        return (*converted(data, box, quality), True)
     except Unreadable:
         raise
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError,

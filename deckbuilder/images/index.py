@@ -7,7 +7,7 @@ being computed. Recording is conservative: a file whose mtime is less than RACY_
 older than the moment it was read may still change within the same timestamp (coarse
 file systems), so it is not trusted until a later run sees it settled (git's "racy
 clean" rule). A result is trusted only while its cached file keeps the size and mtime
-it was written with.
+it was written with, and is recorded only once its pixels are known to decode.
 
 The index is one small JSON file in the cache, replaced atomically. A missing, corrupt
 or foreign file is treated as empty (and rewritten); concurrent runs each merge what

@@ -12,7 +12,7 @@ output is the same whoever did which job.
 from __future__ import annotations
 
 import pickle
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, Generic, Sequence, TypeVar
 
 from deckbuilder import workers as workers_mod
 
@@ -43,17 +43,42 @@ def _header(here: Callable) -> bytes:
     return pickle.dumps(here, pickle.HIGHEST_PROTOCOL)
 
 
-def run(jobs: Sequence[J], workers: int, here: Callable[[J], R]) -> list[R | BaseException]:
+def run(jobs: Sequence[J], workers: int, here: Callable[[J], R], keep: bool = False
+        ) -> list[R | BaseException]:
     """Return each job's result (or the exception it raised), in order.
 
     `here(job)` does one job in this process; up to `workers` worker processes, each
     calling the same `here` (it must be a module-level function), take jobs as well.
+    `keep`: the workers are kept for the next `run` or `begin` with `here`.
     """
-    done = workers_mod.run(
-        jobs, min(workers, len(jobs) - 1), lambda job: _attempt(here, job),
+    # This process takes jobs at once: a worker more than the jobs less one would idle.
+    return begin(jobs, min(workers, len(jobs) - 1), here, keep).results()
+
+
+def begin(jobs: Sequence[J], workers: int, here: Callable[[J], R], keep: bool = False
+          ) -> Running[R]:
+    """Start `run` in the background: up to `workers` workers take jobs while this
+    process does other work; `results()` of what it returns does the rest here and
+    returns what `run` does."""
+    return Running(workers_mod.begin(
+        jobs, min(workers, len(jobs)), lambda job: _attempt(here, job),
         start=lambda: command(),   # looked up at each start: tests replace it
-        header=lambda: _header(here), valid=_answer, name=NAME)
-    return [value for _, value in done]   # type: ignore[misc]
+        header=lambda: _header(here), valid=_answer, name=NAME, keep=keep))
+
+
+class Running(Generic[R]):
+    """Jobs under way in the background (`begin`)."""
+
+    def __init__(self, running: workers_mod.Running[tuple[bool, object]]) -> None:
+        self._running = running
+
+    def results(self) -> list[R | BaseException]:
+        """Return each job's result (or the exception it raised), in order."""
+        return [value for _, value in self._running.results()]  # type: ignore[misc]
+
+    def cancel(self) -> None:
+        """Stop the workers now; no result is wanted."""
+        self._running.cancel()
 
 
 def _answer(answer: object) -> bool:
