@@ -12,7 +12,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "deckbuilder"
 # The pipeline, in order; a module may import its own stage and any stage before it.
 # The first row is the shared ground every stage stands on.
 STAGES: tuple[tuple[str, ...], ...] = (
-    ("__init__", "errors", "model", "fsutil", "cache", "heap", "workers", "outputs", "markup", "fonts"),
+    ("__init__", "errors", "model", "fsutil", "cache", "heap", "workers", "jobpool", "outputs",
+     "markup", "fonts"),
     ("vault",),
     ("theme", "theme_kit"),
     ("template",),

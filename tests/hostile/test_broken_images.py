@@ -156,3 +156,26 @@ def test_a_check_that_fails_anyway_decodes_so_that_every_problem_is_told(tmp_pat
     said = [str(d) for d in deferred.value.diagnostics if d.is_error]
     assert said == [str(d) for d in plain.value.diagnostics if d.is_error]
     assert any("unreadable image cut.jpg" in s for s in said) and len(said) == 2
+
+
+def test_many_images_are_decoded_in_worker_processes_with_the_same_verdicts(
+        tmp_path, monkeypatch):
+    import deckbuilder.check as check_mod
+    from deckbuilder import workers
+
+    files = []
+    for case, (name, make) in sorted(BROKEN.items()):
+        files.append(tmp_path / f"{len(files)}-{name}")
+        files[-1].write_bytes(make())
+        good = tmp_path / f"{len(files)}-good.png"
+        _noise().save(good)
+        files.append(good)
+    here = {path: unreadable(path) for path in files}
+    assert sum(v is None for v in here.values()) == len(BROKEN)   # half of them sound
+    started = []
+    real = workers._spawn
+    monkeypatch.setattr(workers, "_spawn", lambda args: started.append(args) or real(args))
+    monkeypatch.setattr(check_mod, "PROCESSES_FROM_BYTES", 0)   # a worker even for these
+    monkeypatch.setattr(check_mod.os, "cpu_count", lambda: 2)
+    assert check_mod.verify(files) == here
+    assert len(started) == 1   # one worker besides this process
