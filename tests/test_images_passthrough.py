@@ -363,6 +363,19 @@ def test_the_index_is_used_and_a_corrupt_one_is_rebuilt(th, tmp_path, monkeypatc
         normalised(th, tmp_path, *files)   # the index was written again, whole
 
 
+def test_a_build_parses_the_index_once_while_its_file_is_unchanged(th, tmp_path, monkeypatch):
+    from deckbuilder.images import index as index_mod
+
+    _, files = _talk(tmp_path)
+    normalised(th, tmp_path, *files)
+    parsed: list[Path] = []
+    real = index_mod._parse
+    monkeypatch.setattr(index_mod, "_parse", lambda path: parsed.append(path) or real(path))
+    assert all(map(images.known_good(tmp_path / "cache"), files))   # what check asks
+    normalised(th, tmp_path, *files)   # then the image stage: the same entries
+    assert parsed == [tmp_path / "cache" / INDEX_NAME]
+
+
 def test_a_file_changed_within_the_same_timestamp_is_not_trusted(th, tmp_path):
     path = tmp_path / "fresh.png"
     shot((300, 200)).save(path)            # mtime: now, so too fresh to vouch for

@@ -174,8 +174,28 @@ def _replace(path: Path, data: bytes, tmp_dir: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+# The last entries read per index file, with the file's signature: a build loads the
+# index twice (check asks which images it vouches for, then the image stage), and a
+# rebuild in `serve` again; an index file is only ever replaced (a new inode), never
+# written in place.
+_READ: dict[Path, tuple[tuple[int, int, int], dict[str, Seen], dict[str, Result]]] = {}
+
+
 def _read(path: Path) -> tuple[dict[str, Seen], dict[str, Result]]:
-    """Return the entries of an index file; none for a missing, corrupt or foreign one."""
+    """Return the entries of an index file (new dicts: the caller may change them); none
+    for a missing, corrupt or foreign one."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return {}, {}
+    signature = (st.st_size, st.st_mtime_ns, st.st_ino)
+    known = _READ.get(path)
+    if known is None or known[0] != signature:
+        known = _READ[path] = (signature, *_parse(path))
+    return dict(known[1]), dict(known[2])
+
+
+def _parse(path: Path) -> tuple[dict[str, Seen], dict[str, Result]]:
     try:
         data = json.loads(path.read_bytes())
         if data.get("version") != VERSION:
