@@ -1,4 +1,4 @@
-"""Worker processes that live for one build at most: the vault reader's and the image stage's.
+"""Worker processes that live for one build at most: the vault reader's and `jobpool`'s.
 
 Workers are fresh interpreters started with `subprocess` (`python -c` running a worker
 module's `main`), never forks: that is safe while other threads run (`serve`'s HTTP
