@@ -5,8 +5,10 @@ here, so a Python that changes one fails a test instead of a deck."""
 
 from __future__ import annotations
 
+import errno
 import inspect
 import io
+import os
 import random
 import shutil
 import zipfile
@@ -331,3 +333,77 @@ def test_a_part_name_lxml_would_escape_is_left_to_it():
     assert pptx_zip.content_types_xml(parts + [odd]) == _python_pptx_content_types(
         parts + [odd])
     assert b"a&amp;b&lt;c&gt;" in pptx_zip.content_types_xml(parts + [odd])
+
+
+LONG_AGO = 1_600_000_000 * 10**9   # an mtime well past the "racy" window
+
+
+def _settled(members):
+    for _, content, _ in members:
+        if isinstance(content, Path):
+            os.utime(content, ns=(LONG_AGO, LONG_AGO))
+    return members
+
+
+def _into_file(path: Path, members, crcs: pptx_zip.Crcs) -> bytes:
+    with open(path, "wb") as f, zipfile.ZipFile(f, "w") as archive:
+        written = pptx_zip.Members(archive, crcs=crcs)
+        for name, content, stored in members:
+            if isinstance(content, Path):
+                written.copy(name, content)
+            else:
+                written.write(name, content, stored)
+    crcs.save()
+    return path.read_bytes()
+
+
+def _spy_copies(monkeypatch) -> list[int]:
+    sizes: list[int] = []
+    real = pptx_zip.copy_range
+    monkeypatch.setattr(pptx_zip, "copy_range",
+                        lambda source, target, size, at: sizes.append(size)
+                        or real(source, target, size, at))
+    return sizes
+
+
+@pytest.mark.parametrize("kernel", ["copy_file_range", "none", "across file systems"])
+def test_a_picture_whose_crc_was_kept_is_copied_unread_into_the_same_bytes(
+        tmp_path, monkeypatch, kernel):
+    members = _settled(_members(tmp_path))
+    expected = io.BytesIO()
+    _with_zipfile(expected, members)
+    memo = tmp_path / "crc32.json"
+    assert _into_file(tmp_path / "1.zip", members, pptx_zip.Crcs(memo)) == expected.getvalue()
+    if kernel == "none":
+        monkeypatch.delattr(os, "copy_file_range", raising=False)
+    elif kernel == "across file systems":
+        def exdev(*args):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        monkeypatch.setattr(os, "copy_file_range", exdev, raising=False)
+    copied = _spy_copies(monkeypatch)
+    assert _into_file(tmp_path / "2.zip", members, pptx_zip.Crcs(memo)) == expected.getvalue()
+    files = [c.stat().st_size for _, c, _ in members if isinstance(c, Path)]
+    assert sorted(copied) == sorted(files)   # none of them read for its CRC
+    with zipfile.ZipFile(tmp_path / "2.zip") as z:
+        assert z.testzip() is None
+
+
+@pytest.mark.parametrize("change", ["picture touched", "file damaged", "picture too fresh"])
+def test_a_crc_is_taken_only_for_the_file_it_was_kept_for(tmp_path, monkeypatch, change):
+    members = _members(tmp_path)
+    if change != "picture too fresh":
+        _settled(members)
+    expected = io.BytesIO()
+    _with_zipfile(expected, members)
+    memo = tmp_path / "crc32.json"
+    _into_file(tmp_path / "1.zip", members, pptx_zip.Crcs(memo))
+    picture = next(c for _, c, _ in members if isinstance(c, Path))
+    if change == "picture touched":
+        os.utime(picture, ns=(LONG_AGO + 10**9, LONG_AGO + 10**9))
+    elif change == "file damaged":
+        memo.write_bytes(memo.read_bytes().replace(b'"files":{', b'"files": {'))
+    copied = _spy_copies(monkeypatch)
+    assert _into_file(tmp_path / "2.zip", members, pptx_zip.Crcs(memo)) == expected.getvalue()
+    kept = len([c for _, c, _ in members if isinstance(c, Path)])
+    assert len(copied) == {"picture touched": kept - 1, "file damaged": 0,
+                           "picture too fresh": 0}[change]

@@ -34,6 +34,10 @@ DEFAULT_DAYS = 60             # unused this long, a file goes
 # goes after a week unused: a QR code or background in use is marked as used.
 UNREFERENCED_DAYS = 7
 DAY_NS = 86_400 * 10**9
+# What is known of a file by its size, mtime and inode is trusted only if its mtime was
+# this much older than the moment the file was read: within the same timestamp it may
+# still have changed (FAT's 2 s resolution; ext4 and APFS are finer; git's "racy clean").
+RACY_NS = 2_000_000_000
 STAMP = "last-pruned"         # its time: the last automatic prune (at most one a day)
 LOCK = "in-use.lock"
 LOCK_TEXT = b"deckbuilder: builds hold this file shared while they run; pruning holds it alone\n"

@@ -58,7 +58,7 @@ class Survey:
 # obsolete forms there, the forms of its own files).
 _FOLDERS = {
     "pptx-slides": ("slides", r"{xx}[0-9a-f]{{62}}\.slide", r"{xx}[0-9a-f]{{62}}\.json",
-                    r"deflated-[0-9a-f]{16}\.bin"),
+                    r"(?:deflated-[0-9a-f]{16}\.bin|crc32-[0-9a-f]{16}\.json)"),
     "remote": ("remote", r"{xx}[0-9a-f]{{62}}", None, None),
     "thumbs": ("thumbnails", r"{xx}[0-9a-f]{{62}}\.jpg", None, None),
 }

@@ -25,12 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from deckbuilder.cache import mark
+from deckbuilder.cache import RACY_NS, mark
 from deckbuilder.fsutil import temp_name
 
 NAME = "index.json"
 VERSION = 1
-RACY_NS = 2_000_000_000       # FAT's 2 s mtime resolution; ext4 and APFS are finer
 EXTENSIONS = ("png", "jpg")
 _HEX = re.compile(r"[0-9a-f]{64}")
 MAX_SOURCES = 50_000          # the oldest entries go first beyond this (a shared cache)

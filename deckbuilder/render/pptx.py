@@ -233,7 +233,8 @@ def writer(deck: Deck, cache: Path | None = None) -> Writer:
     _slides(add_slide, layouts, deck, slides)
     pptx_master.sections(prs, deck.slides)
     _properties(prs, deck)
-    return lambda out: pptx_package.write(prs.part.package, out, slides.deflated())
+    return lambda out: pptx_package.write(prs.part.package, out, slides.deflated(),
+                                          slides.crcs())
 
 
 def to_bytes(deck: Deck, cache: Path | None = None) -> bytes:

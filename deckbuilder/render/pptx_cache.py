@@ -149,10 +149,18 @@ class SlideCache:
     def deflated(self) -> Path | None:
         """Return the file keeping the deck's XML as the last build deflated it (None:
         no cache): one per deck's look, so that two talks do not take turns with it."""
+        return self._of_look("deflated-{}.bin")
+
+    def crcs(self) -> Path | None:
+        """Return the file keeping the CRC-32 of the pictures the last build stored (None:
+        no cache), one per deck's look as `deflated`."""
+        return self._of_look("crc32-{}.json")
+
+    def _of_look(self, name: str) -> Path | None:
         if self._folder is None:
             return None
         digest = hashlib.sha256(self._context).hexdigest()[:16]
-        return Path(self._folder) / FOLDER / f"deflated-{digest}.bin"
+        return Path(self._folder) / FOLDER / name.format(digest)
 
     def _path(self, key: str) -> str:
         # A string: joining Paths and making the string again cost as much as the read.

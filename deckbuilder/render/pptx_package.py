@@ -351,9 +351,11 @@ class _ByUri:
         self._members.write(pack_uri.membername, blob, _stored(pack_uri))
 
 
-def write(package: Package, out: IO[bytes], deflated: Path | None = None) -> None:
+def write(package: Package, out: IO[bytes], deflated: Path | None = None,
+          crcs: Path | None = None) -> None:
     """Write `package` as a .pptx into the binary file `out`, in one pass (with the
-    XML deflated by the last build kept in the file `deflated`, if given).
+    XML deflated by the last build kept in the file `deflated`, and the pictures' CRCs
+    in the file `crcs`, if given).
 
     The members and their order are python-pptx's: content types, package rels, then
     each part followed by its rels.
@@ -361,9 +363,9 @@ def write(package: Package, out: IO[bytes], deflated: Path | None = None) -> Non
     parts = tuple(package.iter_parts())
     writer = PackageWriter(out, package._rels, parts)
     relative = pptx_zip.RelativeRefs()
-    memo = pptx_zip.Deflated(deflated)
+    memo, known = pptx_zip.Deflated(deflated), pptx_zip.Crcs(crcs)
     with zipfile.ZipFile(out, "w") as archive:
-        members = pptx_zip.Members(archive, memo)
+        members = pptx_zip.Members(archive, memo, known)
         members.write("[Content_Types].xml", pptx_zip.content_types_xml(parts), False)
         writer._write_pkg_rels(_ByUri(members))  # type: ignore[arg-type]  # all it calls: write
         for part in parts:
@@ -376,3 +378,4 @@ def write(package: Package, out: IO[bytes], deflated: Path | None = None) -> Non
                 xml = pptx_zip.rels_xml(part.rels, uri.baseURI, relative)
                 members.write(uri.rels_uri.membername, xml, False)
     memo.save()
+    known.save()

@@ -10,17 +10,22 @@ Anything this does not cover (a stream that cannot seek, a member big enough for
 ZIP64, a file bigger than one read) goes through zipfile itself.
 
 XML is deflated once: a rebuild takes what the last build deflated for the same bytes
-(`Deflated`). Relationship parts and the content types are written as python-pptx
-writes them (`rels_xml`, `content_types_xml`), without an lxml tree for each.
+(`Deflated`). A picture whose CRC-32 the last build kept (`Crcs`, by the file's size,
+time and inode) is not read at all: the kernel copies it into the archive
+(`copy_file_range`). Relationship parts and the content types are written as
+python-pptx writes them (`rels_xml`, `content_types_xml`), without an lxml tree for each.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import json
 import os
 import posixpath
 import re
 import shutil
+import time
 import zipfile
 import zlib
 from pathlib import Path
@@ -32,7 +37,7 @@ from pptx.opc.oxml import nsmap, serialize_part_xml
 from pptx.opc.package import Part, _Relationships
 from pptx.opc.serialized import _ContentTypesItem
 
-from deckbuilder.cache import used
+from deckbuilder.cache import RACY_NS, used
 from deckbuilder.fsutil import cache_write, reproducible_info
 
 try:   # the same CRC-32 as zlib's, 2x faster over the pictures
@@ -58,11 +63,13 @@ _NOT_PLAIN = re.compile('[&<>"\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]')
 class Members:
     """The members of one zip archive opened for writing, in the order they are added."""
 
-    def __init__(self, archive: zipfile.ZipFile, deflated: Deflated | None = None) -> None:
+    def __init__(self, archive: zipfile.ZipFile, deflated: Deflated | None = None,
+                 crcs: Crcs | None = None) -> None:
         self._archive = archive
         # else zipfile writes data descriptors (a private flag: not in typeshed)
         self._direct = archive._seekable  # type: ignore[attr-defined]
         self._deflate = deflated or _deflate
+        self._crcs = crcs or Crcs(None)
 
     def write(self, name: str, blob: bytes, stored: bool) -> None:
         """Add one member from bytes, deflated at XML_LEVEL unless `stored`."""
@@ -74,32 +81,88 @@ class Members:
         self._put(info, crc32(blob), len(blob), data)
 
     def copy(self, name: str, path: Path) -> None:
-        """Add one member from a file, stored (read once; a big one a chunk at a time)."""
+        """Add one member from a file, stored (read once; a big one a chunk at a time;
+        one whose CRC is known not read at all)."""
         info = reproducible_info(name, unix=False, stored=True)
         with path.open("rb", buffering=0) as source:
-            size = os.fstat(source.fileno()).st_size
-            if not self._direct or size > ONE_READ or _zip64(size):
-                info.file_size = size   # as writestr sets it: the same header
+            st = os.fstat(source.fileno())
+            if not self._direct or _zip64(st.st_size):
+                info.file_size = st.st_size   # as writestr sets it: the same header
+                with self._archive.open(info, "w") as dest:
+                    shutil.copyfileobj(source, dest, 1 << 20)
+                return
+            crc = self._crcs.get(str(path), st)
+            if crc is not None and self._copied(info, crc, st.st_size, source.fileno()):
+                return
+            if st.st_size > ONE_READ:
+                info.file_size = st.st_size
                 with self._archive.open(info, "w") as dest:
                     shutil.copyfileobj(source, dest, 1 << 20)
                 return
             data = source.read()
-        self._put(info, crc32(data), len(data), data)
+        crc = crc32(data)
+        self._crcs.add(str(path), st, crc, len(data))
+        self._put(info, crc, len(data), data)
+
+    def _copied(self, info: zipfile.ZipInfo, crc: int, size: int, source: int) -> bool:
+        """Write a stored member's header, then have the kernel copy its `size` bytes from
+        the file `source` after it; False (nothing written) when the archive is no file."""
+        fp = self._archive.fp
+        try:
+            target = fp.fileno()  # type: ignore[union-attr]
+        except (AttributeError, OSError, ValueError):   # io.BytesIO: UnsupportedOperation
+            return False
+        self._header(info, crc, size, size)
+        fp.flush()  # type: ignore[union-attr]
+        at = fp.tell()  # type: ignore[union-attr]
+        copy_range(source, target, size, at)
+        fp.seek(at + size)  # type: ignore[union-attr]   # the buffered file's offset, too
+        self._archive.start_dir += size
+        return True
 
     def _put(self, info: zipfile.ZipInfo, crc: int, size: int, data: bytes) -> None:
         """Write the member's final header and its data where zipfile would write them,
         and list it as zipfile's write handle lists it when closed."""
+        self._header(info, crc, size, len(data))
+        assert self._archive.fp is not None   # open for writing
+        self._archive.fp.write(data)
+        self._archive.start_dir += len(data)
+
+    def _header(self, info: zipfile.ZipInfo, crc: int, size: int, compressed: int) -> None:
+        """Write the header of a member whose `compressed` bytes come next, and list it."""
         archive = self._archive
         info.flag_bits = 0
-        info.CRC, info.file_size, info.compress_size = crc, size, len(data)
+        info.CRC, info.file_size, info.compress_size = crc, size, compressed
         info.header_offset = archive.start_dir
         header = info.FileHeader(False)
         assert archive.fp is not None   # open for writing
         archive.fp.write(header)
-        archive.fp.write(data)
-        archive.start_dir += len(header) + len(data)
+        archive.start_dir += len(header)
         archive.filelist.append(info)
         archive.NameToInfo[info.filename] = info
+
+
+def copy_range(source: int, target: int, size: int, at: int) -> None:
+    """Copy the first `size` bytes of the file `source` to `target` at offset `at`: in
+    the kernel (copy_file_range), else through this process; raise OSError if `source`
+    is shorter."""
+    done = 0
+    kernel = getattr(os, "copy_file_range", None)   # Linux; elsewhere a plain copy
+    try:
+        while kernel is not None and done < size:
+            n = kernel(source, target, size - done, done, at + done)
+            if n == 0:
+                break
+            done += n
+    except OSError as e:   # across file systems, or not supported by this one
+        if e.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP,
+                           errno.EBADF):
+            raise
+    while done < size:
+        chunk = os.pread(source, min(1 << 20, size - done), done)
+        if not chunk:
+            raise OSError(errno.EIO, "a picture file shrank while the deck was written")
+        done += os.pwrite(target, chunk, at + done)
 
 
 def _zip64(size: int) -> bool:
@@ -172,6 +235,62 @@ def _read_deflated(path: Path) -> dict[bytes, bytes]:
         entries[digest] = bytes(body[at + 28:at + 28 + size])
         at += 28 + size
     return entries
+
+
+class Crcs:
+    """The CRC-32 of the picture files the last build stored, by path, each with the
+    file's size, mtime and inode then, kept in the file `path` (None: nowhere).
+
+    The pictures are the image cache's files, which are replaced, never written in
+    place (a new inode); a file whose time is less than RACY_NS older than the moment it
+    was read may still change within its timestamp, so its CRC is not kept (as the image
+    index decides). The file keeps only what the last build stored."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._path = path
+        self._known = _read_crcs(path) if path is not None else {}
+        self._used: dict[str, list[int]] = {}
+
+    def get(self, name: str, st: os.stat_result) -> int | None:
+        """Return the CRC of the file `name` if it is the one the last build stored."""
+        found = self._known.get(name)
+        if found is None or found[:3] != [st.st_size, st.st_mtime_ns, st.st_ino]:
+            return None
+        self._used[name] = found
+        return found[3]
+
+    def add(self, name: str, st: os.stat_result, crc: int, size: int) -> None:
+        """Keep the CRC of the file `name`, read whole (`size` bytes), if it is settled."""
+        if size == st.st_size and st.st_mtime_ns + RACY_NS < time.time_ns():
+            self._used[name] = [st.st_size, st.st_mtime_ns, st.st_ino, crc]
+
+    def save(self) -> None:
+        """Keep what this build stored, if it differs; a file that cannot be written
+        only makes the next build read the pictures again."""
+        if self._path is None or self._used == self._known:
+            return
+        body = json.dumps({"version": 1, "files": self._used}, separators=(",", ":")).encode()
+        try:   # checksummed: a CRC taken on trust must be the one that was kept
+            cache_write(self._path, hashlib.sha256(body).hexdigest().encode() + b"\n" + body,
+                        self._path.parent / "tmp")
+        except OSError:
+            pass
+
+
+def _read_crcs(path: Path) -> dict[str, list[int]]:
+    """Return the entries kept in `path`: none when it is missing or damaged."""
+    try:
+        with open(path, "rb") as f:
+            used(f.fileno())   # its last use, for pruning
+            checksum, _, body = f.read().partition(b"\n")
+        if hashlib.sha256(body).hexdigest().encode() != checksum:
+            return {}
+        found = json.loads(body)
+        files = found["files"] if found.get("version") == 1 else {}
+        return {str(k): v for k, v in files.items()
+                if isinstance(v, list) and len(v) == 4 and all(type(x) is int for x in v)}
+    except (OSError, ValueError, TypeError, AttributeError, KeyError):
+        return {}
 
 
 class RelativeRefs:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from deckbuilder import spec
+from deckbuilder.cache import RACY_NS
 from deckbuilder import theme as themes
 from deckbuilder.vault import is_image_name, root_of
 
@@ -24,9 +25,8 @@ from deckbuilder.vault import is_image_name, root_of
 # size and the coarse timestamp happen to repeat. None: the file is not there.
 Signature = tuple[int, int, int] | None
 Snapshot = Mapping[str, Signature]
-# A folder whose mtime is this recent is listed again: a file added in the same clock
-# tick as the last listing would leave the mtime unchanged (git's "racy" timestamps).
-RACY_NS = 2_000_000_000
+# A folder whose mtime is more recent than RACY_NS is listed again: a file added in the
+# same clock tick as the last listing would leave the mtime unchanged (git's "racy").
 
 
 @dataclass(frozen=True)
