@@ -29,7 +29,7 @@ import time
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Sequence
+from typing import IO, Sequence
 
 from lxml import etree
 from pptx.opc.constants import RELATIONSHIP_TARGET_MODE as RTM
@@ -50,6 +50,7 @@ XML_LEVEL = 6       # zlib's default, what python-pptx (and so every earlier dec
 # the same bytes differently.
 _DEFLATED_HEAD = f"deckbuilder deflated 1 zlib {zlib.ZLIB_RUNTIME_VERSION} level {XML_LEVEL}\n" \
     .encode("ascii")
+_CRCS_HEAD = b"deckbuilder picture crc32 1\n"
 ONE_READ = 16 << 20  # a stored file up to this size is read whole; bigger ones stream
 _PR = nsmap["pr"]   # the namespace of .rels parts
 _RELS_HEAD = ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
@@ -86,23 +87,23 @@ class Members:
         info = reproducible_info(name, unix=False, stored=True)
         with path.open("rb", buffering=0) as source:
             st = os.fstat(source.fileno())
-            if not self._direct or _zip64(st.st_size):
-                info.file_size = st.st_size   # as writestr sets it: the same header
-                with self._archive.open(info, "w") as dest:
-                    shutil.copyfileobj(source, dest, 1 << 20)
+            crc = self._crcs.get(str(path), st) if self._direct else None
+            if crc is not None and not _zip64(st.st_size) and \
+                    self._copied(info, crc, st.st_size, source.fileno()):
                 return
-            crc = self._crcs.get(str(path), st)
-            if crc is not None and self._copied(info, crc, st.st_size, source.fileno()):
-                return
-            if st.st_size > ONE_READ:
-                info.file_size = st.st_size
-                with self._archive.open(info, "w") as dest:
-                    shutil.copyfileobj(source, dest, 1 << 20)
+            if not self._direct or st.st_size > ONE_READ or _zip64(st.st_size):
+                self._stream(info, source, st.st_size)
                 return
             data = source.read()
         crc = crc32(data)
         self._crcs.add(str(path), st, crc, len(data))
         self._put(info, crc, len(data), data)
+
+    def _stream(self, info: zipfile.ZipInfo, source: IO[bytes], size: int) -> None:
+        """Add a stored member through zipfile's write handle, a chunk at a time."""
+        info.file_size = size   # as writestr sets it: the same header
+        with self._archive.open(info, "w") as dest:
+            shutil.copyfileobj(source, dest, 1 << 20)
 
     def _copied(self, info: zipfile.ZipInfo, crc: int, size: int, source: int) -> bool:
         """Write a stored member's header, then have the kernel copy its `size` bytes from
@@ -208,26 +209,39 @@ class Deflated:
         only makes the next build deflate again."""
         if self._path is None or self._used.keys() == self._known.keys():
             return
-        body = b"".join(d + len(z).to_bytes(4, "little") + z for d, z in self._used.items())
-        try:   # one rename, as a slide cache entry is written (its tmp folder)
-            cache_write(self._path, _DEFLATED_HEAD + hashlib.sha256(body).digest() + body,
-                        self._path.parent / "tmp")
-        except OSError:
-            pass
+        _keep(self._path, _DEFLATED_HEAD,
+              b"".join(d + len(z).to_bytes(4, "little") + z for d, z in self._used.items()))
 
 
-def _read_deflated(path: Path) -> dict[bytes, bytes]:
-    """Return the entries kept in `path`: none when it is missing, damaged or another
-    zlib's."""
+def _keep(path: Path, head: bytes, body: bytes) -> None:
+    """Write a memo file: `head` (its form), the checksum of `body`, then `body`; a file
+    that cannot be written is skipped (the next build does the work again)."""
+    try:   # one rename, as a slide cache entry is written (its tmp folder)
+        cache_write(path, head + hashlib.sha256(body).digest() + body, path.parent / "tmp")
+    except OSError:
+        pass
+
+
+def _kept(path: Path, head: bytes) -> memoryview | None:
+    """Return the body of the memo file `path` (`_keep`): None when it is missing, of
+    another form or damaged."""
     try:
         with open(path, "rb") as f:
             used(f.fileno())   # its last use, for pruning
             data = f.read()
     except OSError:
-        return {}
-    head, checksum, body = data[:len(_DEFLATED_HEAD)], data[len(_DEFLATED_HEAD):][:32], \
-        memoryview(data)[len(_DEFLATED_HEAD) + 32:]
-    if head != _DEFLATED_HEAD or hashlib.sha256(body).digest() != checksum:
+        return None
+    checksum, body = data[len(head):][:32], memoryview(data)[len(head) + 32:]
+    if data[:len(head)] != head or hashlib.sha256(body).digest() != checksum:
+        return None
+    return body
+
+
+def _read_deflated(path: Path) -> dict[bytes, bytes]:
+    """Return the entries kept in `path`: none when it is missing, damaged or another
+    zlib's."""
+    body = _kept(path, _DEFLATED_HEAD)
+    if body is None:
         return {}
     entries, at = {}, 0
     while at < len(body):
@@ -269,27 +283,18 @@ class Crcs:
         only makes the next build read the pictures again."""
         if self._path is None or self._used == self._known:
             return
-        body = json.dumps({"version": 1, "files": self._used}, separators=(",", ":")).encode()
-        try:   # checksummed: a CRC taken on trust must be the one that was kept
-            cache_write(self._path, hashlib.sha256(body).hexdigest().encode() + b"\n" + body,
-                        self._path.parent / "tmp")
-        except OSError:
-            pass
+        # Checksummed: a CRC taken on trust must be the one that was kept.
+        _keep(self._path, _CRCS_HEAD, json.dumps(self._used, separators=(",", ":")).encode())
 
 
 def _read_crcs(path: Path) -> dict[str, list[int]]:
     """Return the entries kept in `path`: none when it is missing or damaged."""
+    body = _kept(path, _CRCS_HEAD)
     try:
-        with open(path, "rb") as f:
-            used(f.fileno())   # its last use, for pruning
-            checksum, _, body = f.read().partition(b"\n")
-        if hashlib.sha256(body).hexdigest().encode() != checksum:
-            return {}
-        found = json.loads(body)
-        files = found["files"] if found.get("version") == 1 else {}
+        files = json.loads(bytes(body)) if body is not None else {}
         return {str(k): v for k, v in files.items()
                 if isinstance(v, list) and len(v) == 4 and all(type(x) is int for x in v)}
-    except (OSError, ValueError, TypeError, AttributeError, KeyError):
+    except (ValueError, TypeError, AttributeError):
         return {}
 
 
